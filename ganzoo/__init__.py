@@ -1,0 +1,58 @@
+"""ganzoo: a plugin-based GAN zoo for PyTorch.
+
+The public API is small:
+
+* ``hookimpl`` and the spec types (``GeneratorSpec`` ...), for plugin authors;
+* ``get_registry()``, to look up what the installed plugins provide;
+* ``train(...)``, to train any registered combination (imports torch on use).
+
+Importing ``ganzoo`` does not import torch.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ganzoo.hookspecs import HOOK_CONTRACT_VERSION, hookimpl
+from ganzoo.specs import (
+    CommandSpec,
+    DataInfo,
+    DatasetSpec,
+    DiscriminatorSpec,
+    GeneratorSpec,
+    LossSpec,
+    RecipeSpec,
+    lazy,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "HOOK_CONTRACT_VERSION",
+    "CommandSpec",
+    "DataInfo",
+    "DatasetSpec",
+    "DiscriminatorSpec",
+    "GeneratorSpec",
+    "LossSpec",
+    "RecipeSpec",
+    "__version__",
+    "get_registry",
+    "hookimpl",
+    "lazy",
+    "train",
+]
+
+
+def get_registry() -> Any:
+    """The registry of every installed plugin's components and recipes."""
+    from ganzoo.registry import get_registry as _get
+
+    return _get()
+
+
+def train(*args: Any, **kwargs: Any) -> Any:
+    """Train a recipe or a combination of components; see :func:`ganzoo.engine.api.train`."""
+    from ganzoo.engine.api import train as _train
+
+    return _train(*args, **kwargs)

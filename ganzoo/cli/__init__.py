@@ -1,0 +1,65 @@
+"""The ``ganzoo`` command line: a thin layer of one module per command.
+
+Commands are imported only when used, so ``ganzoo --help`` stays fast and
+never imports torch. Plugins may add commands through ``ganzoo_commands``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any, Optional
+
+import click
+
+import ganzoo
+
+#: Built-in command name -> "module:attribute" of its click command.
+BUILTIN_COMMANDS = {
+    "list": "ganzoo.cli.list_cmd:list_command",
+    "plugins": "ganzoo.cli.plugins_cmd:plugins_command",
+    "train": "ganzoo.cli.train_cmd:train_command",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose built-in commands are imported on first use, plus plugin commands."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(BUILTIN_COMMANDS) | set(_plugin_commands()))
+
+    def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
+        target = BUILTIN_COMMANDS.get(name)
+        if target is not None:
+            module_name, _, attribute = target.partition(":")
+            return getattr(importlib.import_module(module_name), attribute)
+        return _plugin_commands().get(name)
+
+
+def _plugin_commands() -> dict[str, click.Command]:
+    from ganzoo.registry import get_registry
+
+    return {
+        entry.name: entry.spec.command
+        for entry in get_registry().list("command")
+        if entry.name not in BUILTIN_COMMANDS  # built-ins cannot be replaced by a plugin
+    }
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(ganzoo.__version__, "--version", "-V", prog_name="ganzoo")
+def cli() -> None:
+    """ganzoo: a plugin-based GAN zoo for PyTorch.
+
+    \b
+    Start with:
+      ganzoo list                  what the installed plugins provide
+      ganzoo train vanilla-mnist   train the vanilla GAN on MNIST
+
+    Datasets are read from --data-dir, else $GANZOO_DATA_DIR, else a per-user
+    cache directory (torchvision's layout: ROOT/MNIST/raw/...).
+    """
+
+
+def main(argv: Optional[list[str]] = None) -> Any:
+    """The console-script entry point."""
+    return cli.main(args=argv, prog_name="ganzoo")

@@ -1,0 +1,43 @@
+"""``ganzoo plugins [--json]``: every plugin, its distribution, hooks, contributions and status."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+
+@click.command("plugins")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
+def plugins_command(as_json: bool) -> None:
+    """Show installed ganzoo plugins: version, hooks, what they add, status.
+
+    Status is loaded, failed (with the error), blocked (GANZOO_BLOCKED_PLUGINS)
+    or disabled (GANZOO_DISABLE_PLUGIN_AUTOLOAD=1 skips third-party plugins).
+    """
+    from ganzoo.plugins import get_plugin_manager
+    from ganzoo.registry import get_registry
+
+    registry = get_registry()  # building it also marks plugins whose hooks failed
+    pm = get_plugin_manager()
+    contributions: dict[str, list[str]] = {}
+    for entry in registry:
+        contributions.setdefault(entry.plugin, []).append(f"{entry.kind}:{entry.name}")
+    records = sorted(pm.records.values(), key=lambda r: (r.dist.lower(), r.name))
+    if as_json:
+        payload = [dict(r.to_json(), contributes=contributions.get(r.name, [])) for r in records]
+        click.echo(json.dumps({"plugins": payload}, indent=2))
+        return
+    from ganzoo.cli import console
+
+    rows = []
+    for r in records:
+        adds = contributions.get(r.name, [])
+        status = r.status + (f": {r.error}" if r.error else "")
+        rows.append([r.name, r.provider, ", ".join(h.removeprefix("ganzoo_") for h in r.hooks), f"{len(adds)} entries", status])
+    columns = ["plugin", "distribution", "hooks", "contributes", "status"]
+    if console.is_terminal():
+        console.print_table("plugins", columns, rows)
+    else:
+        for row in rows:
+            click.echo("  ".join(row))

@@ -1,0 +1,100 @@
+"""The dataset contract (what a ``DatasetSpec`` builder returns) and the data root.
+
+Small datasets (MNIST, the 2-D benchmarks) are :class:`InMemoryData`: one
+tensor that the engine moves to the training device once and batches by
+shuffled indices, with no per-sample Python in the hot loop. Large ones are
+:class:`StreamingData` and go through a ``DataLoader`` with workers.
+
+Dataset root, in torchvision's layout (``ROOT/MNIST/raw/...``): ``--data-dir``,
+else ``$GANZOO_DATA_DIR``, else a per-user cache directory.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Optional, Union
+
+import torch
+from torch import Tensor
+
+from ganzoo.specs import DataInfo
+
+DATA_DIR_ENV = "GANZOO_DATA_DIR"
+
+
+@dataclass
+class InMemoryData:
+    """A dataset held as one tensor.
+
+    ``x`` may be stored compactly (MNIST as uint8); a batch is decoded as
+    ``x[idx].float() * scale + shift``. ``y`` holds int64 labels or is ``None``.
+    """
+
+    x: Tensor
+    y: Optional[Tensor]
+    info: DataInfo
+    scale: float = 1.0
+    shift: float = 0.0
+
+    def __post_init__(self) -> None:
+        if tuple(self.x.shape[1:]) != self.info.shape:
+            raise ValueError(f"data of shape {tuple(self.x.shape)} does not match DataInfo.shape {self.info.shape}")
+        if self.y is not None and len(self.y) != len(self.x):
+            raise ValueError(f"{len(self.y)} labels for {len(self.x)} samples")
+
+    def __len__(self) -> int:
+        return len(self.x)
+
+    def to(self, device: Union[str, torch.device]) -> "InMemoryData":
+        """The same data on ``device`` (moved once, before training)."""
+        y = self.y.to(device) if self.y is not None else None
+        return replace(self, x=self.x.to(device), y=y)
+
+    def batch(self, indices: Tensor) -> tuple[Tensor, Optional[Tensor]]:
+        """Decoded samples and labels at ``indices``."""
+        x = self.x[indices].float()
+        if self.scale != 1.0 or self.shift != 0.0:
+            x = x.mul_(self.scale).add_(self.shift)
+        return x, (self.y[indices] if self.y is not None else None)
+
+
+@dataclass
+class StreamingData:
+    """A dataset read sample by sample: a ``torch.utils.data.Dataset`` of ``(x, y)``.
+
+    ``x`` is a float tensor of ``info.shape`` already in the model's range;
+    ``y`` an int label (or -1 when unlabelled).
+    """
+
+    dataset: torch.utils.data.Dataset
+    info: DataInfo
+
+    def __len__(self) -> int:
+        return len(self.dataset)  # type: ignore[arg-type]
+
+
+DataSource = Union[InMemoryData, StreamingData]
+
+
+def default_data_root() -> Path:
+    """The per-user cache directory used when neither option nor variable is set."""
+    if sys.platform == "win32":
+        base = Path(os.environ.get("LOCALAPPDATA", Path.home() / "AppData" / "Local"))
+    elif sys.platform == "darwin":
+        base = Path.home() / "Library" / "Caches"
+    else:
+        base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "ganzoo" / "datasets"
+
+
+def resolve_data_root(data_dir: Union[str, Path, None] = None) -> Path:
+    """``data_dir``, else ``$GANZOO_DATA_DIR``, else :func:`default_data_root`."""
+    if data_dir:
+        return Path(data_dir).expanduser()
+    env = os.environ.get(DATA_DIR_ENV)
+    if env:
+        return Path(env).expanduser()
+    return default_data_root()

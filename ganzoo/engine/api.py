@@ -1,0 +1,360 @@
+"""``ganzoo.train``: resolve a configuration, prepare a run directory, build, train.
+
+Run directory layout::
+
+    RUN_DIR/
+      config.json        the resolved configuration (what --resume continues)
+      run.json           status (running/finished/interrupted/failed), versions, hardware, timings
+      metrics.jsonl      one JSON object per logging step
+      checkpoint.pt      the latest checkpoint (atomic; weights_only-loadable)
+      samples/           step-NNNNNNN.png grids of fixed noise, and final.png
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Optional, Union
+
+import torch
+from torch import nn
+
+import ganzoo
+from ganzoo.data import InMemoryData, resolve_data_root
+from ganzoo.engine import checkpoint as ckpt
+from ganzoo.engine.config import build_config, load_config_file, resumed_config
+from ganzoo.engine.loop import Distributed, Interrupted, TrainResult, training_loop
+from ganzoo.engine.report import PlainReporter, Reporter
+from ganzoo.engine.runtime import configure_backends, resolve_device, to_channels_last
+from ganzoo.errors import ConfigError, GanzooError, RunDirectoryError
+from ganzoo.specs import DataInfo
+
+CONFIG_NAME = "config.json"
+RUN_INFO_NAME = "run.json"
+
+Overrides = Union[Mapping[str, Any], Iterable[tuple[str, Any]]]
+
+
+def train(
+    recipe: Optional[str] = None,
+    *,
+    generator: Optional[str] = None,
+    discriminator: Optional[str] = None,
+    loss: Optional[str] = None,
+    dataset: Optional[str] = None,
+    overrides: Overrides = (),
+    config_file: Union[str, Path, None] = None,
+    steps: Optional[int] = None,
+    batch_size: Optional[int] = None,
+    seed: Optional[int] = None,
+    device: Optional[str] = None,
+    precision: Optional[str] = None,
+    compile: Optional[bool] = None,
+    out: Union[str, Path, None] = None,
+    resume: Union[str, Path, None] = None,
+    overwrite: bool = False,
+    data_dir: Union[str, Path, None] = None,
+    download: bool = True,
+    quiet: bool = False,
+    reporter: Optional[Reporter] = None,
+    registry: Any = None,
+    dist: Optional[Distributed] = None,
+) -> TrainResult:
+    """Train a recipe, or any combination of registered components.
+
+    Precedence, lowest first: component defaults < recipe < ``config_file`` <
+    ``overrides`` < the explicit keyword arguments (``steps``, ``device`` ...).
+    ``overrides`` maps ``"section.key"`` (or a bare train key) to a value, e.g.
+    ``{"train.lr_g": 1e-4, "generator.hidden": [128, 256]}``.
+
+    Example::
+
+        result = ganzoo.train("ring-8", steps=200, out="runs/ring", quiet=True)
+        print(result.run_dir, result.last_stats["d_loss"])
+    """
+    registry = registry or ganzoo.get_registry()
+    dist = dist or Distributed()
+    explicit = [
+        (f"train.{key}", value)
+        for key, value in (
+            ("steps", steps), ("batch_size", batch_size), ("seed", seed),
+            ("device", device), ("precision", precision), ("compile", compile),
+        )
+        if value is not None
+    ]  # fmt: skip
+    override_list = list(overrides.items() if isinstance(overrides, Mapping) else overrides)
+
+    # Configuration and run directory.
+    if resume is not None:
+        if recipe or generator or discriminator or loss or dataset or config_file:
+            raise ConfigError(
+                "--resume continues a run with its own configuration",
+                "a recipe, components or a config file were given as well",
+                "drop them, or start a new run with --out",
+            )
+        run_dir = Path(resume)
+        saved = _read_run_config(run_dir)
+        config = resumed_config(saved, override_list + explicit)
+        resume_state = ckpt.load_checkpoint(run_dir / ckpt.CHECKPOINT_NAME)
+    else:
+        file_names, file_overrides = load_config_file(Path(config_file)) if config_file else ({}, [])
+        recipe = recipe or file_names.pop("recipe", None)
+        components = {**file_names, **{k: v for k, v in (("generator", generator), ("discriminator", discriminator),
+                                                         ("loss", loss), ("dataset", dataset)) if v}}  # fmt: skip
+        config = build_config(registry, recipe, components, file_overrides + override_list + explicit)
+        run_dir = Path(out) if out else _default_run_dir(config)
+        if dist.is_main:
+            _prepare_new_run_dir(run_dir, overwrite)
+        resume_state = None
+    config["ganzoo_version"] = ganzoo.__version__
+    train_cfg = config["train"]
+
+    # Device and backends.
+    device = resolve_device(train_cfg["device"])
+    if dist.world_size > 1 and device.type == "cuda":
+        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", dist.rank)) % torch.cuda.device_count())
+    configure_backends(device, tf32=train_cfg["tf32"], cudnn_benchmark=train_cfg["cudnn_benchmark"])
+
+    # Components. Seeding first makes weight initialisation part of the run's seed.
+    data = _build_dataset(registry, config, data_dir, download)
+    torch.manual_seed(train_cfg["seed"])
+    G = _build_model(registry, "generator", config, data.info)
+    D = _build_model(registry, "discriminator", config, data.info)
+    loss_fn = _build("loss", registry.get("loss", config["loss"]["name"]), config["loss"]["params"])
+    _check_labels(registry, config, data.info)
+    G, D = G.to(device), D.to(device)
+    if isinstance(data, InMemoryData):
+        data = data.to(device)
+    if device.type == "cuda" and train_cfg["channels_last"]:
+        G, D = to_channels_last(G), to_channels_last(D)
+    dry_run(G, D, data.info, device)
+    G_run, D_run = _wrap_for_training(G, D, train_cfg, device, dist)
+
+    # Run bookkeeping, then the loop.
+    if dist.is_main:
+        ckpt.atomic_write_bytes(run_dir / CONFIG_NAME, (json.dumps(config, indent=2) + "\n").encode())
+        _write_run_info(run_dir, "running", config, device, dist)
+    reporter = Reporter() if quiet or not dist.is_main else (reporter or _default_reporter())
+    try:
+        result = training_loop(
+            run_dir=run_dir, config=config, generator=G, discriminator=D, loss=loss_fn, data=data,
+            device=device, reporter=reporter, resume_state=resume_state, dist=dist,
+            train_generator=G_run, train_discriminator=D_run,
+        )  # fmt: skip
+    except Interrupted:
+        if dist.is_main:
+            _write_run_info(run_dir, "interrupted", config, device, dist)
+        raise
+    except BaseException as exc:
+        reporter.close()
+        if dist.is_main:
+            _write_run_info(run_dir, "failed", config, device, dist, error=f"{type(exc).__name__}: {exc}")
+        raise
+    if dist.is_main:
+        _write_run_info(run_dir, "finished", config, device, dist, result=result)
+    return result
+
+
+def _read_run_config(run_dir: Path) -> dict[str, Any]:
+    path = run_dir / CONFIG_NAME
+    if not path.is_file():
+        raise RunDirectoryError(
+            f"cannot resume from {run_dir}",
+            f"it has no {CONFIG_NAME}" + ("" if run_dir.is_dir() else " (the directory does not exist)"),
+            "give --resume the directory of an earlier ganzoo train run",
+        )
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise RunDirectoryError(f"{path} is not valid JSON", str(exc), "restore the run's config.json") from None
+    config.pop("ganzoo_version", None)
+    return config
+
+
+def _default_run_dir(config: dict[str, Any]) -> Path:
+    name = config.get("recipe") or config["generator"]["name"]
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{name}-{stamp}"
+
+
+def _prepare_new_run_dir(run_dir: Path, overwrite: bool) -> None:
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RunDirectoryError(f"{run_dir} exists and is not a directory", "", "choose another --out")
+    if run_dir.is_dir() and any(run_dir.iterdir()):
+        if not overwrite:
+            raise RunDirectoryError(
+                f"the run directory {run_dir} already exists and is not empty",
+                "ganzoo never overwrites an earlier run by accident",
+                f"continue it with --resume {run_dir}, choose another --out, or pass --overwrite",
+            )
+        shutil.rmtree(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+
+
+def _build(kind: str, spec: Any, params: Mapping[str, Any], *args: Any, **extra: Any) -> Any:
+    """Call a spec's builder, turning a bad parameter into an error in words."""
+    try:
+        return spec.build(*args, **extra, **params)
+    except GanzooError:
+        raise
+    except (TypeError, ValueError, RuntimeError) as exc:
+        raise ConfigError(
+            f"could not build {kind} {spec.name!r} with {json.dumps(dict(params))}",
+            f"{type(exc).__name__}: {exc}",
+            f"check the {kind}.* values (ganzoo list {kind} {spec.name} --json shows the defaults)",
+        ) from None
+
+
+def _build_dataset(registry: Any, config: dict[str, Any], data_dir: Any, download: bool) -> Any:
+    spec = registry.get("dataset", config["dataset"]["name"])
+    return _build("dataset", spec, config["dataset"]["params"], resolve_data_root(data_dir), train=True, download=download)
+
+
+def _build_model(registry: Any, kind: str, config: dict[str, Any], info: DataInfo) -> nn.Module:
+    spec = registry.get(kind, config[kind]["name"])
+    model = _build(kind, spec, config[kind]["params"], info)
+    if not isinstance(model, nn.Module):
+        raise ConfigError(f"{kind} {spec.name!r} did not build a torch.nn.Module", f"got {type(model).__name__}", "fix the plugin")
+    if kind == "generator" and not isinstance(getattr(model, "latent_dim", None), int):
+        raise ConfigError(
+            f"generator {spec.name!r} has no integer latent_dim attribute",
+            "the engine needs it to draw noise",
+            "set self.latent_dim in the generator's __init__",
+        )
+    return model
+
+
+def _check_labels(registry: Any, config: dict[str, Any], info: DataInfo) -> None:
+    for kind in ("generator", "discriminator"):
+        spec = registry.get(kind, config[kind]["name"])
+        if getattr(spec, "conditional", False) and not info.num_classes:
+            raise ConfigError(
+                f"{kind} {spec.name!r} is class-conditional but dataset {config['dataset']['name']!r} has no labels",
+                "a conditional model needs a class label for every sample",
+                "use a labelled dataset (e.g. mnist) or an unconditional model",
+            )
+
+
+def dry_run(G: nn.Module, D: nn.Module, info: DataInfo, device: torch.device) -> None:
+    """One forward pass of two samples through G and D, to catch shape mismatches in words.
+
+    Runs in eval mode without gradients, so no BatchNorm statistic, spectral-norm
+    vector or RNG state of the run is touched.
+    """
+    was = (G.training, D.training)
+    G.eval()
+    D.eval()
+    try:
+        generator = torch.Generator().manual_seed(0)
+        z = torch.randn(2, G.latent_dim, generator=generator).to(device)
+        labels = torch.zeros(2, dtype=torch.long, device=device) if info.num_classes else None
+        with torch.no_grad():
+            try:
+                fake = G(z, labels)
+            except Exception as exc:
+                raise ConfigError(
+                    "the generator fails on a test batch", f"{type(exc).__name__}: {exc}", "check its parameters"
+                ) from None
+            expected = (2, *info.shape)
+            if tuple(fake.shape) != expected:
+                raise ConfigError(
+                    f"the generator makes samples of shape {tuple(fake.shape)[1:]}, but the dataset's samples "
+                    f"have shape {info.shape}",
+                    "generator and dataset do not fit together",
+                    "pick a generator built for this data, or change the dataset's size parameters",
+                )
+            try:
+                scores = D(fake, labels)
+            except Exception as exc:
+                raise ConfigError(
+                    f"the discriminator cannot read samples of shape {info.shape}",
+                    f"{type(exc).__name__}: {exc}",
+                    "pick a discriminator built for this data",
+                ) from None
+            if tuple(scores.shape) != (2,):
+                raise ConfigError(
+                    f"the discriminator returns scores of shape {tuple(scores.shape)} for a batch of 2",
+                    "a discriminator must return one score per sample, shape (B,)",
+                    "squeeze its last dimension in forward()",
+                )
+    finally:
+        G.train(was[0])
+        D.train(was[1])
+
+
+def _wrap_for_training(G: nn.Module, D: nn.Module, train_cfg: dict[str, Any], device: torch.device,
+                       dist: Distributed) -> tuple[nn.Module, nn.Module]:
+    """The modules the loop runs: DDP-wrapped across processes, optionally compiled."""
+    G_run, D_run = G, D
+    if dist.world_size > 1:
+        from torch.nn.parallel import DistributedDataParallel as DDP
+
+        ids = [device.index] if device.type == "cuda" else None
+        G_run, D_run = DDP(G, device_ids=ids), DDP(D, device_ids=ids)
+    if train_cfg["compile"]:
+        G_run, D_run = torch.compile(G_run), torch.compile(D_run)
+    return G_run, D_run
+
+
+def _default_reporter() -> Reporter:
+    from ganzoo.cli.console import make_reporter
+
+    return make_reporter()
+
+
+def environment(device: torch.device) -> dict[str, Any]:
+    """Versions and hardware, recorded in run.json and model cards."""
+    info: dict[str, Any] = {
+        "ganzoo": ganzoo.__version__,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "device": str(device),
+        "cpu_count": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+    }
+    if device.type == "cuda":
+        info["gpu"] = torch.cuda.get_device_name(device)
+    commit = _git_commit()
+    if commit:
+        info["ganzoo_git_commit"] = commit
+    return info
+
+
+def _git_commit() -> Optional[str]:
+    source = Path(__file__).resolve().parents[2]
+    if not (source / ".git").exists():
+        return None
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], cwd=source, capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def _write_run_info(run_dir: Path, status: str, config: dict[str, Any], device: torch.device, dist: Distributed,
+                    result: Optional[TrainResult] = None, error: str = "") -> None:
+    path = run_dir / RUN_INFO_NAME
+    try:
+        info = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    except ValueError:
+        info = {}
+    now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    info.setdefault("created", now)
+    info.update(
+        status=status,
+        updated=now,
+        recipe=config.get("recipe"),
+        world_size=dist.world_size,
+        environment=environment(device),
+        error=error,
+    )
+    if result is not None:
+        info.update(step=result.step, images_seen=result.images_seen, wall_time_s=round(result.wall_time, 3),
+                    last_stats=result.last_stats)  # fmt: skip
+    ckpt.atomic_write_bytes(path, (json.dumps(info, indent=2) + "\n").encode())

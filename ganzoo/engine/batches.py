@@ -1,0 +1,95 @@
+"""Batches in a reproducible order that a checkpoint can capture and restore.
+
+Each epoch's order is a permutation drawn from ``(seed, epoch)`` alone, so the
+data order is fully described by two integers -- ``epoch`` and ``cursor``
+(batches already taken this epoch) -- and resuming needs no saved generator.
+With several processes, each rank takes every ``world_size``-th index.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Optional
+
+import torch
+from torch import Tensor
+
+from ganzoo.data import InMemoryData, StreamingData
+
+_EPOCH_STRIDE = 1_000_003  # a prime, so (seed, epoch) pairs do not collide for small values
+
+
+def epoch_permutation(num_samples: int, seed: int, epoch: int) -> Tensor:
+    """The sample order of one epoch."""
+    generator = torch.Generator().manual_seed(seed * _EPOCH_STRIDE + epoch)
+    return torch.randperm(num_samples, generator=generator)
+
+
+class BatchSource:
+    """Yields ``(x, labels)`` batches on the training device, epoch after epoch."""
+
+    def __init__(
+        self,
+        data: InMemoryData | StreamingData,
+        batch_size: int,
+        seed: int,
+        device: torch.device,
+        *,
+        epoch: int = 0,
+        cursor: int = 0,
+        rank: int = 0,
+        world_size: int = 1,
+        num_workers: int = 0,
+    ) -> None:
+        self.data, self.batch_size, self.seed, self.device = data, batch_size, seed, device
+        self.rank, self.world_size, self.num_workers = rank, world_size, num_workers
+        self.epoch, self.cursor = epoch, cursor
+        self.batches_per_epoch = (len(data) // world_size) // batch_size
+        if self.batches_per_epoch < 1:
+            raise ValueError(
+                f"the dataset has {len(data)} samples: too few for one batch of {batch_size}"
+                + (f" on each of {world_size} processes" if world_size > 1 else "")
+            )
+        self._order: Optional[Tensor] = None
+        self._stream: Optional[Iterator[tuple[Tensor, Tensor]]] = None
+
+    def _shard(self) -> Tensor:
+        order = epoch_permutation(len(self.data), self.seed, self.epoch)
+        return order[self.rank :: self.world_size][: self.batches_per_epoch * self.batch_size]
+
+    def next(self) -> tuple[Tensor, Optional[Tensor]]:
+        """The next batch; advances ``cursor`` (and ``epoch`` at the end of one)."""
+        if self.cursor >= self.batches_per_epoch:
+            self.epoch, self.cursor = self.epoch + 1, 0
+            self._order, self._stream = None, None
+        if isinstance(self.data, InMemoryData):
+            batch = self._next_in_memory()
+        else:
+            batch = self._next_streamed()
+        self.cursor += 1
+        return batch
+
+    def _next_in_memory(self) -> tuple[Tensor, Optional[Tensor]]:
+        assert isinstance(self.data, InMemoryData)
+        if self._order is None:
+            # One host-to-device copy per epoch; per batch only an index slice.
+            self._order = self._shard().to(self.device)
+        start = self.cursor * self.batch_size
+        return self.data.batch(self._order[start : start + self.batch_size])
+
+    def _next_streamed(self) -> tuple[Tensor, Optional[Tensor]]:
+        assert isinstance(self.data, StreamingData)
+        if self._stream is None:
+            remaining = self._shard()[self.cursor * self.batch_size :].tolist()
+            loader = torch.utils.data.DataLoader(
+                self.data.dataset,
+                batch_size=self.batch_size,
+                sampler=remaining,
+                num_workers=self.num_workers,
+                pin_memory=self.device.type == "cuda",
+                drop_last=True,
+            )
+            self._stream = iter(loader)
+        x, y = next(self._stream)
+        x = x.to(self.device, non_blocking=True)
+        labels = y.to(self.device, non_blocking=True) if self.data.info.num_classes else None
+        return x, labels

@@ -1,0 +1,114 @@
+"""Checkpoints: one named state mapping, written atomically, loaded strictly and safely.
+
+A checkpoint holds everything needed to continue bit-exactly: both networks,
+the generator EMA, both optimizers and grad scalers, the counters, the data
+order and every RNG state. It contains only tensors and plain Python values,
+so it loads with ``torch.load(weights_only=True)``: no code runs from it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Mapping
+
+import torch
+
+from ganzoo.errors import CheckpointError
+
+FORMAT = "ganzoo-checkpoint"
+FORMAT_VERSION = 1
+CHECKPOINT_NAME = "checkpoint.pt"
+
+#: Every key a checkpoint must hold -- loading fails on missing or extra keys.
+KEYS = frozenset(
+    {
+        "format",
+        "format_version",
+        "config_digest",
+        "step",
+        "d_steps",
+        "images_seen",
+        "epoch",
+        "cursor",
+        "wall_time",
+        "generator",
+        "discriminator",
+        "ema",
+        "opt_g",
+        "opt_d",
+        "scaler_g",
+        "scaler_d",
+        "rng",
+    }
+)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
+
+    The bytes go to a temporary file in the same directory, are flushed to
+    disk, and replace ``path`` with one atomic rename.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise
+
+
+def save_checkpoint(path: Path, state: Mapping[str, Any]) -> None:
+    """Serialise ``state`` (which must hold exactly :data:`KEYS`) atomically to ``path``."""
+    state = dict(state, format=FORMAT, format_version=FORMAT_VERSION)
+    missing, extra = KEYS - state.keys(), state.keys() - KEYS
+    if missing or extra:
+        raise ValueError(f"checkpoint state keys mismatch: missing {sorted(missing)}, extra {sorted(extra)}")
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    atomic_write_bytes(Path(path), buffer.getvalue())
+
+
+def load_checkpoint(path: Path, map_location: Any = "cpu") -> dict[str, Any]:
+    """Load and check a checkpoint; never unpickles arbitrary objects."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(
+            f"no checkpoint at {path}",
+            "the run directory has no checkpoint yet (it stopped before its first one)",
+            "start the run again, or give the right run directory to --resume",
+        )
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except Exception as exc:
+        raise CheckpointError(
+            f"checkpoint {path} cannot be read",
+            f"it is corrupt, truncated or not a ganzoo checkpoint ({type(exc).__name__}: {str(exc).splitlines()[0][:200]})",
+            "resume from a run directory with an intact checkpoint.pt",
+        ) from None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a ganzoo checkpoint", "its format marker is missing", "check the path")
+    if state.get("format_version") != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path} has checkpoint format version {state.get('format_version')}",
+            f"this ganzoo reads version {FORMAT_VERSION}",
+            "use the ganzoo version that wrote it",
+        )
+    missing, extra = KEYS - state.keys(), state.keys() - KEYS
+    if missing or extra:
+        raise CheckpointError(
+            f"checkpoint {path} does not have the expected contents",
+            f"missing keys {sorted(missing)}, unexpected keys {sorted(extra)}",
+            "resume with the ganzoo version that wrote it",
+        )
+    return state

@@ -1,0 +1,294 @@
+"""Resolve a training configuration from its sources, and validate it.
+
+Precedence, lowest first: component defaults < recipe params < config file
+(TOML) < command line (``--steps`` ..., then ``--set key=value``).
+
+A resolved configuration is plain JSON::
+
+    {"recipe": "vanilla-mnist" | null,
+     "generator": {"name": "vanilla-mlp-g", "params": {...}},
+     "discriminator": {...}, "loss": {...}, "dataset": {...},
+     "train": {...}}
+
+Every override is typed against the default it replaces, so ``--set
+train.lr_g=abc`` or an unknown key is an error that lists the valid keys.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Optional
+
+from ganzoo.errors import ConfigError
+
+COMPONENT_KINDS = ("generator", "discriminator", "loss", "dataset")
+SECTIONS = ("train",) + COMPONENT_KINDS
+
+#: The engine's knobs. Units in the comments; every one can be overridden.
+TRAIN_DEFAULTS: dict[str, Any] = {
+    "steps": 5000,  # generator updates
+    "batch_size": 64,  # samples per batch (per process)
+    "seed": 0,
+    "optimizer": "adam",  # "adam" or "rmsprop"
+    "lr_g": 2e-4,
+    "lr_d": 2e-4,
+    "betas_g": [0.5, 0.999],  # Adam betas (RMSprop uses betas[1] as alpha)
+    "betas_d": [0.5, 0.999],
+    "n_critic": 0,  # discriminator steps per generator step; 0 = the loss's own
+    "d_warmup_steps": 0,  # discriminator-only steps before the first generator step
+    "grad_clip": 0.0,  # max global grad norm per network; 0 = off
+    "r1_gamma": 0.0,  # R1 penalty weight gamma (adds gamma/2 * ||grad D(x)||^2); 0 = off
+    "ema_halflife_kimg": 10.0,  # half-life of the generator EMA, thousands of images; 0 = off
+    "precision": "fp32",  # "fp32", "bf16" or "fp16"
+    "device": "auto",  # "auto", "cpu", "cuda", "cuda:N" or "mps"
+    "compile": False,  # torch.compile both networks
+    "channels_last": True,  # channels_last memory for conv nets on CUDA
+    "tf32": True,  # allow TF32 matmuls/convolutions on CUDA
+    "cudnn_benchmark": True,  # let cuDNN pick the fastest kernels on CUDA
+    "num_workers": 2,  # DataLoader workers, streaming datasets only
+    "log_every": 100,  # steps between metrics.jsonl lines / progress updates
+    "sample_every": 1000,  # steps between sample grids
+    "checkpoint_every": 1000,  # steps between checkpoints
+    "grid_size": 64,  # samples in a grid (points for 2-D data: 10x more)
+}
+
+#: Keys that may change when resuming (they do not change what is learned).
+RESUMABLE_KEYS = {
+    "steps",
+    "device",
+    "compile",
+    "num_workers",
+    "log_every",
+    "sample_every",
+    "checkpoint_every",
+}
+
+CHOICES = {
+    "optimizer": ("adam", "rmsprop"),
+    "precision": ("fp32", "bf16", "fp16"),
+}
+POSITIVE = ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "grid_size")
+NON_NEGATIVE = ("n_critic", "d_warmup_steps", "grad_clip", "r1_gamma", "ema_halflife_kimg", "num_workers", "seed")
+
+
+def parse_value(text: str) -> Any:
+    """A ``--set`` value: JSON if it parses (``3``, ``1e-4``, ``[0.5, 0.9]``, ``true``), else the string."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        lowered = text.strip().lower()
+        if lowered in ("true", "false"):
+            return lowered == "true"
+        return text
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Split ``section.key=value`` (or ``key=value`` for ``train``)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.strip():
+        raise ConfigError(
+            f"cannot read the override {text!r}",
+            "overrides look like key=value",
+            "write for example --set train.lr_g=1e-4 or --set generator.hidden=[128,256]",
+        )
+    return key.strip(), parse_value(value.strip())
+
+
+def split_key(key: str) -> tuple[str, str]:
+    """``"lr_g"`` -> ``("train", "lr_g")``; ``"generator.hidden"`` -> ``("generator", "hidden")``."""
+    section, dot, name = key.partition(".")
+    if not dot:
+        return "train", key
+    if section not in SECTIONS:
+        close = difflib.get_close_matches(section, SECTIONS, n=1)
+        raise ConfigError(
+            f"unknown config section {section!r} in {key!r}",
+            f"did you mean {close[0]!r}?" if close else f"sections are {', '.join(SECTIONS)}",
+            "write section.key=value, e.g. train.steps=1000",
+        )
+    return section, name
+
+
+def coerce(section: str, key: str, value: Any, default: Any) -> Any:
+    """Check ``value`` against the type of ``default`` and return it (ints widen to floats)."""
+    where = f"{section}.{key}"
+    if default is None:
+        return value
+    if isinstance(default, bool):
+        if isinstance(value, bool):
+            return value
+    elif isinstance(default, int):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+    elif isinstance(default, float):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif isinstance(default, str):
+        if isinstance(value, str):
+            return value
+    elif isinstance(default, list):
+        if isinstance(value, list):
+            if default and value:
+                return [coerce(section, f"{key}[{i}]", item, default[0]) for i, item in enumerate(value)]
+            return value
+    elif isinstance(default, dict):
+        if isinstance(value, dict):
+            return value
+    else:
+        return value
+    raise ConfigError(
+        f"{where} must be {_type_name(default)}, got {json.dumps(value)}",
+        f"its default is {json.dumps(default)}",
+        f"pass a value like --set {where}={json.dumps(default)}",
+    )
+
+
+def _type_name(value: Any) -> str:
+    return {bool: "true or false", int: "an integer", float: "a number", str: "a string", list: "a list", dict: "a table"}.get(
+        type(value), type(value).__name__
+    )
+
+
+def apply_overrides(config: dict[str, Any], overrides: Iterable[tuple[str, Any]]) -> None:
+    """Set each ``(key, value)`` into ``config`` in place, validating key and type."""
+    for key, value in overrides:
+        section, name = split_key(key)
+        params = config["train"] if section == "train" else config[section]["params"]
+        if name not in params:
+            valid = sorted(params)
+            close = difflib.get_close_matches(name, valid, n=1)
+            raise ConfigError(
+                f"unknown key {section}.{name}",
+                (f"did you mean {section}.{close[0]}? " if close else "")
+                + f"valid {section} keys: {', '.join(valid) if valid else '(none)'}",
+                "fix the key name",
+            )
+        params[name] = coerce(section, name, value, params[name])
+
+
+def load_config_file(path: Path) -> tuple[dict[str, str], list[tuple[str, Any]]]:
+    """Read a TOML config: component names and ``(section.key, value)`` overrides.
+
+    Layout::
+
+        recipe = "vanilla-mnist"          # optional
+        [components]                      # optional: swap parts
+        loss = "hinge"
+        [train]
+        steps = 2000
+        [generator]
+        hidden = [128, 256]
+    """
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} does not exist", "", "check the path given to --config") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML", str(exc), "fix the file's syntax") from None
+    names: dict[str, str] = {}
+    overrides: list[tuple[str, Any]] = []
+    for key, value in document.items():
+        if key == "recipe":
+            names["recipe"] = str(value)
+        elif key == "components" and isinstance(value, dict):
+            for kind, name in value.items():
+                if kind not in COMPONENT_KINDS:
+                    raise ConfigError(
+                        f"unknown component kind {kind!r} in [components] of {path}",
+                        f"kinds are {', '.join(COMPONENT_KINDS)}",
+                        "fix the key",
+                    )
+                names[kind] = str(name)
+        elif key in SECTIONS and isinstance(value, dict):
+            overrides += [(f"{key}.{name}", item) for name, item in value.items()]
+        else:
+            raise ConfigError(
+                f"unexpected top-level key {key!r} in {path}",
+                f"a config file holds 'recipe', [components] and the sections {', '.join(SECTIONS)}",
+                "remove or move the key",
+            )
+    return names, overrides
+
+
+def build_config(
+    registry: Any,
+    recipe: Optional[str] = None,
+    components: Optional[Mapping[str, Optional[str]]] = None,
+    overrides: Iterable[tuple[str, Any]] = (),
+) -> dict[str, Any]:
+    """Resolve the full configuration from a recipe and/or named components."""
+    chosen = {kind: name for kind, name in (components or {}).items() if name}
+    recipe_spec = registry.get("recipe", recipe) if recipe else None
+    if recipe_spec is None:
+        missing = [kind for kind in COMPONENT_KINDS if kind not in chosen]
+        if missing:
+            raise ConfigError(
+                f"no {', '.join(missing)} given",
+                "without a recipe every component must be named",
+                "name a recipe (ganzoo list recipes) or pass "
+                + " ".join(f"--{kind} NAME" for kind in missing),
+            )
+    config: dict[str, Any] = {"recipe": recipe, "train": copy.deepcopy(TRAIN_DEFAULTS)}
+    for kind in COMPONENT_KINDS:
+        name = chosen.get(kind) or getattr(recipe_spec, kind)
+        spec = registry.get(kind, name)
+        config[kind] = {"name": name, "params": json.loads(json.dumps(dict(spec.defaults)))}
+    if recipe_spec is not None:
+        recipe_overrides = []
+        for section, values in recipe_spec.params.items():
+            # A recipe's params for a swapped-out component do not apply to its replacement.
+            if section in COMPONENT_KINDS and chosen.get(section) and chosen[section] != getattr(recipe_spec, section):
+                continue
+            recipe_overrides += [(f"{section}.{key}", value) for key, value in values.items()]
+        apply_overrides(config, recipe_overrides)
+    apply_overrides(config, overrides)
+    validate_train(config["train"])
+    return config
+
+
+def validate_train(train: Mapping[str, Any]) -> None:
+    """Range checks that types alone cannot express."""
+    for key in POSITIVE:
+        if train[key] <= 0:
+            raise ConfigError(f"train.{key} must be positive, got {train[key]}", "", f"set train.{key} to at least 1")
+    for key in NON_NEGATIVE:
+        if train[key] < 0:
+            raise ConfigError(f"train.{key} must not be negative, got {train[key]}", "", f"set train.{key} to 0 or more")
+    for key in ("lr_g", "lr_d"):
+        if not train[key] > 0:
+            raise ConfigError(f"train.{key} must be a positive learning rate, got {train[key]}", "", "use e.g. 2e-4")
+    for key in ("betas_g", "betas_d"):
+        betas = train[key]
+        if len(betas) != 2 or not all(0.0 <= b < 1.0 for b in betas):
+            raise ConfigError(f"train.{key} must be two numbers in [0, 1), got {betas}", "", "use e.g. [0.5, 0.999]")
+    for key, allowed in CHOICES.items():
+        if train[key] not in allowed:
+            raise ConfigError(f"train.{key} must be one of {', '.join(allowed)}, got {train[key]!r}", "", "pick one of those")
+
+
+def resumed_config(saved: dict[str, Any], overrides: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    """The saved config with the few overrides that resuming allows."""
+    config = copy.deepcopy(saved)
+    overrides = list(overrides)
+    for key, _ in overrides:
+        section, name = split_key(key)
+        if section != "train" or name not in RESUMABLE_KEYS:
+            raise ConfigError(
+                f"{section}.{name} cannot change when resuming",
+                "the run would no longer be the run its checkpoint continues",
+                f"start a new run instead; resuming may change only {', '.join(sorted(RESUMABLE_KEYS))}",
+            )
+    apply_overrides(config, overrides)
+    validate_train(config["train"])
+    return config

@@ -1,0 +1,415 @@
+"""The adversarial training loop: one function, read top to bottom.
+
+Every combination of generator, discriminator, loss and dataset runs through
+:func:`training_loop`. Losses decide *what* is optimised (see
+:class:`ganzoo.losses.GANLoss`); this loop decides *how*: k discriminator steps
+per generator step, the other network frozen while one trains, fakes detached
+in the discriminator step, mixed precision behind one switch, and everything
+needed to continue bit-exactly saved in each checkpoint.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import math
+import signal
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import torch
+from torch import Tensor, nn
+
+from ganzoo.data import InMemoryData, StreamingData
+from ganzoo.engine import checkpoint as ckpt
+from ganzoo.engine.batches import BatchSource
+from ganzoo.engine.config import RESUMABLE_KEYS
+from ganzoo.engine.report import Reporter
+from ganzoo.engine.runtime import Precision, optimizer_kwargs
+from ganzoo.engine.samples import write_samples
+from ganzoo.errors import GanzooError, TrainingError
+from ganzoo.losses import GANLoss, input_gradients, r1_penalty
+
+
+class Interrupted(GanzooError):
+    """Training was stopped by Ctrl-C or SIGTERM after saving a checkpoint."""
+
+    exit_code = 130
+
+
+@dataclass
+class TrainResult:
+    """What a finished run leaves behind."""
+
+    run_dir: Path
+    step: int
+    images_seen: int
+    wall_time: float  # seconds spent training, summed over resumes
+    last_stats: dict[str, Any]
+    generator: nn.Module  # the EMA generator when EMA is on, in eval mode
+
+
+@dataclass
+class Distributed:
+    """This process's place in a multi-process run (rank 0 of 1 when alone)."""
+
+    rank: int = 0
+    world_size: int = 1
+
+    @property
+    def is_main(self) -> bool:
+        return self.rank == 0
+
+
+def _rng_state(noise: torch.Generator) -> dict[str, Any]:
+    state: dict[str, Any] = {"torch": torch.get_rng_state(), "noise": noise.get_state()}
+    state["cuda"] = torch.cuda.get_rng_state_all() if torch.cuda.is_available() and torch.cuda.is_initialized() else []
+    return state
+
+
+def _restore_rng(state: dict[str, Any], noise: torch.Generator) -> None:
+    torch.set_rng_state(state["torch"])
+    noise.set_state(state["noise"])
+    if state["cuda"] and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
+
+
+@contextmanager
+def _stop_requests() -> Iterator[threading.Event]:
+    """Turn the first Ctrl-C / SIGTERM into a request to stop at the next step boundary.
+
+    Stopping between steps keeps the checkpoint consistent; a second Ctrl-C
+    interrupts at once.
+    """
+    requested = threading.Event()
+    if threading.current_thread() is not threading.main_thread():
+        yield requested
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if requested.is_set():
+            raise KeyboardInterrupt
+        requested.set()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield requested
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def _make_optimizer(params: Any, kind: str, lr: float, betas: list[float], device: torch.device) -> torch.optim.Optimizer:
+    if kind == "rmsprop":
+        # RMSprop as in the WGAN paper; betas[1] doubles as the smoothing constant.
+        return torch.optim.RMSprop(params, lr=lr, alpha=betas[1], foreach=device.type != "mps")
+    return torch.optim.Adam(params, lr=lr, betas=tuple(betas), **optimizer_kwargs(device))
+
+
+def _unwrap(module: nn.Module) -> nn.Module:
+    """The plain module under DDP / torch.compile wrappers (what checkpoints hold)."""
+    module = getattr(module, "module", module)
+    return getattr(module, "_orig_mod", module)
+
+
+def training_loop(
+    *,
+    run_dir: Path,
+    config: dict[str, Any],
+    generator: nn.Module,
+    discriminator: nn.Module,
+    loss: GANLoss,
+    data: InMemoryData | StreamingData,
+    device: torch.device,
+    reporter: Reporter,
+    resume_state: Optional[dict[str, Any]] = None,
+    dist: Distributed = Distributed(),
+    train_generator: Optional[nn.Module] = None,
+    train_discriminator: Optional[nn.Module] = None,
+) -> TrainResult:
+    """Train ``generator`` against ``discriminator`` as ``config["train"]`` says.
+
+    ``train_generator`` / ``train_discriminator`` are the modules to run
+    (compiled or DDP-wrapped versions); the plain ``generator`` and
+    ``discriminator`` are what checkpoints and the EMA hold.
+    """
+    train = config["train"]
+    G, D = generator, discriminator
+    G_run, D_run = train_generator or G, train_discriminator or D
+    info = data.info
+    batch_size = train["batch_size"]  # per process
+    total_steps = train["steps"]  # generator updates
+    n_critic = train["n_critic"] or loss.n_critic  # discriminator steps per generator step
+    d_warmup_steps = train["d_warmup_steps"]
+    grad_clip = train["grad_clip"]
+    r1_gamma = train["r1_gamma"]
+    main = dist.is_main
+    run_dir = Path(run_dir)
+
+    # Optimisers and precision. One GradScaler per optimizer; both are no-ops unless fp16.
+    precision = Precision(device, train["precision"])
+    opt_g = _make_optimizer(G.parameters(), train["optimizer"], train["lr_g"], train["betas_g"], device)
+    opt_d = _make_optimizer(D.parameters(), train["optimizer"], train["lr_d"], train["betas_d"], device)
+    scaler_g, scaler_d = precision.grad_scaler(), precision.grad_scaler()
+    input_grad = functools.partial(input_gradients, scaler=scaler_d)
+
+    # Generator EMA: beta per step from a half-life in images (EDM's convention).
+    ema_halflife_images = train["ema_halflife_kimg"] * 1000
+    ema = copy.deepcopy(G).eval().requires_grad_(False) if ema_halflife_images > 0 else None
+    ema_beta = 0.5 ** (batch_size * dist.world_size / ema_halflife_images) if ema is not None else 0.0
+
+    # State: fresh, or restored exactly from a checkpoint.
+    noise = torch.Generator(device=device).manual_seed(train["seed"] + 1)
+    step = d_steps = images_seen = epoch = cursor = 0
+    wall_time_before = 0.0
+    if resume_state is not None:
+        if resume_state["config_digest"] != _digest(config):
+            raise TrainingError(
+                "the checkpoint was written for a different configuration",
+                "resuming may only change steps, device and logging cadence",
+                "resume with the run's own config.json unchanged",
+            )
+        G.load_state_dict(resume_state["generator"])
+        D.load_state_dict(resume_state["discriminator"])
+        if ema is not None:
+            ema.load_state_dict(resume_state["ema"])
+        opt_g.load_state_dict(resume_state["opt_g"])
+        opt_d.load_state_dict(resume_state["opt_d"])
+        scaler_g.load_state_dict(resume_state["scaler_g"])
+        scaler_d.load_state_dict(resume_state["scaler_d"])
+        step, d_steps, images_seen = resume_state["step"], resume_state["d_steps"], resume_state["images_seen"]
+        epoch, cursor = resume_state["epoch"], resume_state["cursor"]
+        wall_time_before = resume_state["wall_time"]
+        _restore_rng(resume_state["rng"], noise)
+    batches = BatchSource(
+        data, batch_size, train["seed"], device, epoch=epoch, cursor=cursor,
+        rank=dist.rank, world_size=dist.world_size, num_workers=train["num_workers"],
+    )  # fmt: skip
+
+    # Fixed noise for sample grids, from its own generator so it never perturbs training.
+    grid_size = train["grid_size"] * (10 if info.modality == "points" else 1)
+    fixed = torch.Generator().manual_seed(train["seed"] + 2)
+    fixed_z = torch.randn(grid_size, G.latent_dim, generator=fixed).to(device)
+    fixed_labels = (torch.arange(grid_size) % info.num_classes).to(device) if info.num_classes else None
+    reference = _reference_points(data, grid_size) if info.modality == "points" else None
+
+    def save_checkpoint() -> None:
+        state = {
+            "config_digest": _digest(config),
+            "step": step,
+            "d_steps": d_steps,
+            "images_seen": images_seen,
+            "epoch": batches.epoch,
+            "cursor": batches.cursor,
+            "wall_time": wall_time_before + (time.perf_counter() - started),
+            "generator": G.state_dict(),
+            "discriminator": D.state_dict(),
+            "ema": ema.state_dict() if ema is not None else {},
+            "opt_g": opt_g.state_dict(),
+            "opt_d": opt_d.state_dict(),
+            "scaler_g": scaler_g.state_dict(),
+            "scaler_d": scaler_d.state_dict(),
+            "rng": _rng_state(noise),
+        }
+        if main:
+            ckpt.save_checkpoint(run_dir / ckpt.CHECKPOINT_NAME, state)
+
+    def save_samples(name: str) -> None:
+        if not main:
+            return
+        sampler = ema if ema is not None else G
+        was_training = sampler.training
+        sampler.eval()
+        with torch.no_grad(), precision.autocast():
+            fake = sampler(fixed_z, fixed_labels)
+        sampler.train(was_training)
+        write_samples(run_dir / "samples" / name, fake, info, reference)
+
+    def check_finite(d_loss: Tensor, g_loss: Optional[Tensor]) -> None:
+        bad = [name for name, value in (("D", d_loss), ("G", g_loss)) if value is not None and not math.isfinite(value.item())]
+        if bad:
+            raise TrainingError(
+                f"the {' and '.join(bad)} loss became non-finite at step {step}",
+                "training diverged (a learning rate too high, fp16 overflow, or a loss that needs "
+                "a penalty); no checkpoint was written after this point",
+                f"lower the learning rates or use --precision fp32/bf16, then resume from the last "
+                f"checkpoint in {run_dir} or start again",
+            )
+
+    # On CUDA a per-step .item() would stall the GPU; there we check at logging steps only.
+    check_every_step = device.type == "cpu"
+    metrics_path = run_dir / "metrics.jsonl"
+    if main:
+        _truncate_metrics(metrics_path, step)
+    started = time.perf_counter()
+    last_log_time, last_log_images = started, images_seen
+    last_stats: dict[str, Any] = {}
+    d_terms = g_terms = None
+    d_loss = g_loss = None
+    reporter.start(total_steps, step, config.get("recipe") or config["generator"]["name"])
+
+    # The loop. One iteration = n_critic discriminator steps, then one generator step.
+    with _stop_requests() as stop_requested:
+        G_run.train()
+        D_run.train()
+        while step < total_steps:
+            if stop_requested.is_set():
+                save_checkpoint()
+                reporter.message(f"interrupted at step {step}; checkpoint saved")
+                raise Interrupted(
+                    f"training was interrupted at step {step} of {total_steps}",
+                    f"a checkpoint was saved in {run_dir}",
+                    f"continue with: ganzoo train --resume {run_dir}",
+                )
+            in_warmup = d_steps < d_warmup_steps
+
+            # Discriminator phase. Fakes come from a no-grad pass: they are detached by
+            # construction, so no gradient reaches G and no graph through G is kept.
+            for _ in range(1 if in_warmup else n_critic):
+                real, labels = batches.next()
+                z = torch.randn(batch_size, G.latent_dim, device=device, generator=noise)
+                with torch.no_grad(), precision.autocast():
+                    fake = G_run(z, labels)
+                with precision.autocast():
+                    d_terms = loss.discriminator_loss(D_run, real, fake, labels, input_grad)
+                    d_loss = d_terms.loss
+                    if r1_gamma:
+                        d_loss = d_loss + (r1_gamma / 2) * r1_penalty(D_run, real, labels, input_grad)
+                opt_d.zero_grad(set_to_none=True)
+                scaler_d.scale(d_loss).backward()
+                if grad_clip:
+                    scaler_d.unscale_(opt_d)
+                    nn.utils.clip_grad_norm_(D.parameters(), grad_clip)
+                scaler_d.step(opt_d)
+                scaler_d.update()
+                loss.after_discriminator_step(D)
+                d_steps += 1
+                images_seen += batch_size * dist.world_size
+                if check_every_step:
+                    check_finite(d_loss, None)
+            if in_warmup:
+                continue
+
+            # Generator phase. D is frozen so its parameters collect no gradient;
+            # the labels of the last real batch keep the class mix of the data.
+            D.requires_grad_(False)
+            z = torch.randn(batch_size, G.latent_dim, device=device, generator=noise)
+            with precision.autocast():
+                fake = G_run(z, labels)
+                g_terms = loss.generator_loss(D_run, real, fake, labels)
+                g_loss = g_terms.loss
+            opt_g.zero_grad(set_to_none=True)
+            scaler_g.scale(g_loss).backward()
+            if grad_clip:
+                scaler_g.unscale_(opt_g)
+                nn.utils.clip_grad_norm_(G.parameters(), grad_clip)
+            scaler_g.step(opt_g)
+            scaler_g.update()
+            D.requires_grad_(True)
+            # D's gradients from its last step are spent: free that memory until the next one.
+            opt_d.zero_grad(set_to_none=True)
+            if ema is not None:
+                _update_ema(ema, G, ema_beta)
+            step += 1
+            if check_every_step:
+                check_finite(d_loss, g_loss)
+
+            # Logging, samples and checkpoints: the only places that wait for the device.
+            log_now = step % train["log_every"] == 0 or step == total_steps
+            if log_now:
+                if not check_every_step:
+                    check_finite(d_loss, g_loss)
+                now = time.perf_counter()
+                last_stats = {
+                    "step": step,
+                    "kimg": images_seen / 1000,
+                    "d_loss": d_loss.item(),
+                    "g_loss": g_loss.item(),
+                    "d_real": _mean_score(d_terms.real_score, loss),
+                    "d_fake": _mean_score(d_terms.fake_score, loss),
+                    "img_per_s": (images_seen - last_log_images) / max(now - last_log_time, 1e-9),
+                    "wall_time": wall_time_before + (now - started),
+                }
+                last_log_time, last_log_images = now, images_seen
+                if main:
+                    with metrics_path.open("a", encoding="utf-8") as handle:
+                        handle.write(json.dumps(last_stats) + "\n")
+                reporter.update(last_stats)
+            if step % train["sample_every"] == 0 and step != total_steps:
+                save_samples(f"step-{step:07d}.png")
+            if step % train["checkpoint_every"] == 0 and step != total_steps:
+                if not (check_every_step or log_now):
+                    check_finite(d_loss, g_loss)
+                save_checkpoint()
+
+        # The end: always a final checkpoint and grid (even if steps is not a multiple).
+        if d_loss is not None and g_loss is not None:
+            check_finite(d_loss, g_loss)
+        save_checkpoint()
+        save_samples(f"step-{step:07d}.png")
+        save_samples("final.png")
+    reporter.close()
+    final = ema if ema is not None else G
+    return TrainResult(
+        run_dir=run_dir,
+        step=step,
+        images_seen=images_seen,
+        wall_time=wall_time_before + (time.perf_counter() - started),
+        last_stats=last_stats,
+        generator=final.eval(),
+    )
+
+
+@torch.no_grad()
+def _update_ema(ema: nn.Module, model: nn.Module, beta: float) -> None:
+    """ema = beta * ema + (1 - beta) * model; buffers (BatchNorm statistics) are copied."""
+    for p_ema, p in zip(ema.parameters(), model.parameters()):
+        p_ema.lerp_(p.detach(), 1.0 - beta)
+    for b_ema, b in zip(ema.buffers(), model.buffers()):
+        b_ema.copy_(b)
+
+
+def _mean_score(scores: Optional[Tensor], loss: GANLoss) -> Optional[float]:
+    if scores is None:
+        return None
+    if loss.probability_scores:
+        return torch.sigmoid(scores.float()).mean().item()
+    return scores.float().mean().item()
+
+
+def _reference_points(data: InMemoryData | StreamingData, count: int) -> Optional[Tensor]:
+    if not isinstance(data, InMemoryData):
+        return None
+    generator = torch.Generator().manual_seed(12345)
+    index = torch.randint(len(data), (min(count, len(data)),), generator=generator)
+    return data.batch(index.to(data.x.device))[0].cpu()
+
+
+def _digest(config: dict[str, Any]) -> str:
+    """A hash of what determines the learned weights (not steps, device or logging cadence)."""
+    import hashlib
+
+    stable = copy.deepcopy(config)
+    for key in RESUMABLE_KEYS:
+        stable.get("train", {}).pop(key, None)
+    stable.pop("ganzoo_version", None)
+    return hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _truncate_metrics(path: Path, step: int) -> None:
+    """Drop metrics lines past ``step`` (written after the checkpoint a resume starts from)."""
+    if not path.exists():
+        return
+    kept = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            if json.loads(line)["step"] <= step:
+                kept.append(line)
+        except (ValueError, KeyError):
+            continue
+    ckpt.atomic_write_bytes(path, ("\n".join(kept) + "\n" if kept else "").encode())

@@ -1,0 +1,108 @@
+"""Where and how the math runs: device, precision, backend switches."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+from typing import Any, ContextManager
+
+import torch
+from torch import nn
+
+from ganzoo.errors import ConfigError
+
+_DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+def resolve_device(name: str) -> torch.device:
+    """``auto`` picks cuda, then mps, then cpu; explicit devices must exist."""
+    name = (name or "auto").strip().lower()
+    if name == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return torch.device("mps")
+        return torch.device("cpu")
+    if name == "cpu":
+        return torch.device("cpu")
+    match = re.fullmatch(r"cuda(?::(\d+))?", name)
+    if match:
+        if not torch.cuda.is_available():
+            raise ConfigError(
+                f"device {name!r} was asked for, but CUDA is not available",
+                f"this torch build ({torch.__version__}) sees no usable NVIDIA GPU",
+                "use --device cpu (or auto), or install a CUDA build of torch on a machine with a GPU",
+            )
+        index = int(match.group(1) or 0)
+        if index >= torch.cuda.device_count():
+            raise ConfigError(
+                f"device {name!r} does not exist",
+                f"{torch.cuda.device_count()} CUDA device(s) are visible",
+                f"use cuda:0 .. cuda:{torch.cuda.device_count() - 1}",
+            )
+        return torch.device("cuda", index)
+    if name == "mps":
+        if not (getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()):
+            raise ConfigError("device 'mps' was asked for, but MPS is not available", "", "use --device cpu or auto")
+        return torch.device("mps")
+    raise ConfigError(
+        f"unknown device {name!r}",
+        "devices are auto, cpu, cuda, cuda:N and mps",
+        "pass one of those to --device",
+    )
+
+
+@dataclass
+class Precision:
+    """One autocast switch and one GradScaler per optimizer: the loop never branches on dtype."""
+
+    device: torch.device
+    name: str
+
+    def __post_init__(self) -> None:
+        if self.name not in _DTYPES:
+            raise ConfigError(f"unknown precision {self.name!r}", "", f"choose one of {', '.join(_DTYPES)}")
+        if self.name == "fp16" and self.device.type == "mps":
+            raise ConfigError("fp16 with gradient scaling is not supported on mps", "", "use bf16 or fp32")
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return _DTYPES[self.name]
+
+    def autocast(self) -> ContextManager[Any]:
+        """Mixed precision for the forward passes; a no-op for fp32."""
+        if self.name == "fp32":
+            return contextlib.nullcontext()
+        return torch.autocast(device_type=self.device.type, dtype=self.dtype)
+
+    def grad_scaler(self) -> torch.amp.GradScaler:
+        """A scaler that is live only for fp16 (bf16 has fp32's range and needs none)."""
+        return torch.amp.GradScaler(self.device.type, enabled=self.name == "fp16")
+
+
+def configure_backends(device: torch.device, *, tf32: bool, cudnn_benchmark: bool) -> None:
+    """Process-wide CUDA switches (no effect on CPU)."""
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = tf32
+        torch.backends.cudnn.allow_tf32 = tf32
+        torch.backends.cudnn.benchmark = cudnn_benchmark
+
+
+def has_conv(module: nn.Module) -> bool:
+    """Whether ``module`` contains 2-D convolutions (and so gains from channels_last)."""
+    return any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in module.modules())
+
+
+def to_channels_last(module: nn.Module) -> nn.Module:
+    """Put a conv net's weights in channels_last layout (a no-op for others)."""
+    if has_conv(module):
+        module.to(memory_format=torch.channels_last)
+    return module
+
+
+def optimizer_kwargs(device: torch.device) -> dict[str, bool]:
+    """Fused Adam on CUDA (one kernel for all parameters), foreach elsewhere."""
+    if device.type == "cuda":
+        return {"fused": True}
+    return {"foreach": True}

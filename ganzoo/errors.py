@@ -1,0 +1,83 @@
+"""User-facing errors.
+
+Every error a user can cause is a :class:`GanzooError`: a
+``click.ClickException`` whose message says what went wrong, why, and how to
+fix it. The CLI prints it as one message with a non-zero exit code and no
+traceback; the Python API raises it like any exception.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Iterable
+
+import click
+
+
+class GanzooError(click.ClickException):
+    """A mistake the user can fix. ``exit_code`` is 2 for usage-like errors."""
+
+    exit_code = 1
+
+    def __init__(self, what: str, why: str = "", fix: str = "") -> None:
+        self.what, self.why, self.fix = what, why, fix
+        parts = [what.rstrip(".") + "."]
+        if why:
+            parts.append(why.rstrip(".") + ".")
+        if fix:
+            parts.append("Fix: " + fix.rstrip(".") + ".")
+        super().__init__(" ".join(parts))
+
+
+class UnknownNameError(GanzooError, KeyError):
+    """A name that no installed plugin registers."""
+
+    exit_code = 2
+
+    def __init__(self, kind: str, name: str, known: Iterable[str]) -> None:
+        known = sorted(known)
+        matches = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+        why = f"did you mean {' or '.join(matches)}?" if matches else f"no installed plugin provides a {kind} of that name"
+        super().__init__(
+            f"unknown {kind} {name!r}",
+            why,
+            f"run 'ganzoo list {kind}' to see the {len(known)} installed {kind}s, or install the plugin that provides it",
+        )
+        self.matches = matches
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return self.message
+
+
+class PluginConflictError(GanzooError):
+    """Two plugins register the same kind and name."""
+
+    def __init__(self, kind: str, name: str, first: str, second: str) -> None:
+        super().__init__(
+            f"{kind} {name!r} is registered twice: by {first} and by {second}",
+            "ganzoo never picks one silently, because results would depend on install order",
+            "uninstall one of the two distributions, or block one with "
+            "GANZOO_BLOCKED_PLUGINS=<entry-point name>",
+        )
+
+
+class ConfigError(GanzooError):
+    """A bad configuration value, key or file."""
+
+    exit_code = 2
+
+
+class DataNotFoundError(GanzooError):
+    """A dataset that is neither on disk nor downloadable."""
+
+
+class RunDirectoryError(GanzooError):
+    """A run directory that would be clobbered, or is missing for --resume."""
+
+
+class TrainingError(GanzooError):
+    """Training stopped because something went wrong (e.g. a non-finite loss)."""
+
+
+class CheckpointError(GanzooError):
+    """A checkpoint that is missing, corrupt or does not match the run."""

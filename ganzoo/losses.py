@@ -1,0 +1,110 @@
+"""The loss contract: what a ``LossSpec`` builder returns.
+
+A loss sees the discriminator itself, not only its scores, so that losses which
+need gradients with respect to D's inputs (WGAN-GP, R1) or real scores in the
+generator step (relativistic losses) fit the same interface. Simple losses
+only override :meth:`GANLoss.d_objective` and :meth:`GANLoss.g_objective`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import torch
+from torch import Tensor, nn
+
+#: ``input_grad(outputs, inputs) -> d(outputs.sum())/d(inputs)`` with a graph,
+#: safe under fp16 autocast (the engine scales and unscales it).
+InputGrad = Callable[[Tensor, Tensor], Tensor]
+
+
+@dataclass
+class LossTerms:
+    """A loss value plus D's detached per-sample scores for logging (``None`` if not computed)."""
+
+    loss: Tensor
+    real_score: Optional[Tensor] = None
+    fake_score: Optional[Tensor] = None
+
+
+def input_gradients(outputs: Tensor, inputs: Tensor, scaler: "torch.amp.GradScaler | None" = None) -> Tensor:
+    """Gradient of ``outputs.sum()`` w.r.t. ``inputs``, keeping the graph for a penalty.
+
+    Under fp16 the gradient is taken of the *scaled* output, so small values do
+    not underflow, and unscaled afterwards -- the recipe of PyTorch's AMP
+    examples for gradient penalties. Without a scaler it is plain autograd.
+    """
+    total = outputs.float().sum()
+    if scaler is not None and scaler.is_enabled():
+        scaled = scaler.scale(total)
+        (grad,) = torch.autograd.grad(scaled, inputs, create_graph=True)
+        # Dividing by a scaled 1.0 keeps the scale on the device: no host sync.
+        return grad.float() / scaler.scale(torch.ones((), device=grad.device))
+    (grad,) = torch.autograd.grad(total, inputs, create_graph=True)
+    return grad.float()
+
+
+def per_sample_norm(grad: Tensor) -> Tensor:
+    """L2 norm of each sample's gradient over all non-batch dimensions, shape ``(B,)``."""
+    return grad.flatten(start_dim=1).norm(2, dim=1)
+
+
+def r1_penalty(D: nn.Module, real: Tensor, labels: Optional[Tensor], input_grad: InputGrad) -> Tensor:
+    """R1 (Mescheder et al. 2018): ``E ||grad_x D(x)||^2`` on real data, without the gamma/2."""
+    real = real.detach().requires_grad_(True)
+    scores = D(real, labels)
+    return per_sample_norm(input_grad(scores, real)).pow(2).mean()
+
+
+class GANLoss:
+    """Base class of adversarial objectives.
+
+    Attributes:
+        n_critic: discriminator steps per generator step this loss is meant for
+            (the engine uses it unless the configuration sets ``n_critic``).
+        probability_scores: whether ``sigmoid(score)`` is a probability
+            (true for the cross-entropy losses); progress displays D(x) and
+            D(G(z)) as probabilities then, and as raw scores otherwise.
+    """
+
+    n_critic: int = 1
+    probability_scores: bool = False
+
+    # -- override these for a simple loss -------------------------------------
+
+    def d_objective(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
+        """The discriminator's loss from its scores on real and fake batches."""
+        raise NotImplementedError
+
+    def g_objective(self, fake_scores: Tensor) -> Tensor:
+        """The generator's loss from D's scores on a fake batch."""
+        raise NotImplementedError
+
+    def penalty(
+        self, D: nn.Module, real: Tensor, fake: Tensor, labels: Optional[Tensor], input_grad: InputGrad
+    ) -> Optional[Tensor]:
+        """An extra term added to the discriminator loss (gradient penalty ...)."""
+        return None
+
+    def after_discriminator_step(self, D: nn.Module) -> None:
+        """Called after each optimizer step of D (weight clipping ...)."""
+
+    # -- what the engine calls ---------------------------------------------------
+
+    def discriminator_loss(
+        self, D: nn.Module, real: Tensor, fake: Tensor, labels: Optional[Tensor], input_grad: InputGrad
+    ) -> LossTerms:
+        """D's loss on a real batch and a (detached) fake batch."""
+        real_scores = D(real, labels).float()
+        fake_scores = D(fake, labels).float()
+        loss = self.d_objective(real_scores, fake_scores)
+        extra = self.penalty(D, real, fake, labels, input_grad)
+        if extra is not None:
+            loss = loss + extra
+        return LossTerms(loss, real_scores.detach(), fake_scores.detach())
+
+    def generator_loss(self, D: nn.Module, real: Tensor, fake: Tensor, labels: Optional[Tensor]) -> LossTerms:
+        """G's loss; ``real`` is there for losses (relativistic ones) that need it."""
+        fake_scores = D(fake, labels).float()
+        return LossTerms(self.g_objective(fake_scores), None, fake_scores.detach())

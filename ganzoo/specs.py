@@ -1,0 +1,272 @@
+"""The typed records a plugin yields from its hooks.
+
+Plugins register *data*, not side effects: every hook yields frozen dataclasses
+from this module, so a hook implementation can be tested by calling it. This
+module imports no torch, so listing the registry stays cheap.
+
+Builder contracts (what ``build`` must return):
+
+* :class:`GeneratorSpec` -- ``build(data: DataInfo, **params) -> nn.Module``.
+  The module has an int attribute ``latent_dim`` and ``forward(z, labels=None)``
+  maps ``z`` of shape ``(B, latent_dim)`` to samples of shape ``(B, *data.shape)``.
+  Image generators produce values in ``[-1, 1]``.
+* :class:`DiscriminatorSpec` -- ``build(data: DataInfo, **params) -> nn.Module``
+  whose ``forward(x, labels=None)`` returns one raw score per sample, shape ``(B,)``.
+* :class:`LossSpec` -- ``build(**params) -> ganzoo.losses.GANLoss``.
+* :class:`DatasetSpec` -- ``build(root: pathlib.Path, *, train: bool,
+  download: bool, **params) -> ganzoo.data.InMemoryData | ganzoo.data.StreamingData``.
+* :class:`RecipeSpec` -- no builder: it names one component of each kind and
+  the hyper-parameters to train them with.
+* :class:`CommandSpec` -- a ``click.Command`` added to the ``ganzoo`` CLI.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import re
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Callable, ClassVar, Mapping
+
+#: Names become file and directory names, so they are restricted to this.
+NAME_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]*\Z")
+
+#: The sections of a recipe's ``params`` (and of a resolved training config).
+PARAM_SECTIONS = ("train", "generator", "discriminator", "loss", "dataset")
+
+
+class SpecError(ValueError):
+    """A spec is malformed: bad name, non-JSON defaults, wrong types."""
+
+
+def validate_name(name: object, what: str = "name") -> str:
+    """Return ``name`` if it matches ``[a-z0-9][a-z0-9-]*``, else raise SpecError."""
+    if not isinstance(name, str) or not NAME_PATTERN.match(name):
+        raise SpecError(
+            f"invalid {what} {name!r}: names must match [a-z0-9][a-z0-9-]* "
+            "(lower-case letters, digits and dashes, not starting with a dash) "
+            "because they become file names"
+        )
+    return name
+
+
+def _frozen_json(value: Mapping[str, Any], what: str) -> Mapping[str, Any]:
+    """Check that ``value`` is a JSON object and return a read-only deep copy."""
+    if not isinstance(value, Mapping):
+        raise SpecError(f"{what} must be a mapping, got {type(value).__name__}")
+    try:
+        # A round trip through JSON both validates and deep-copies, so a plugin
+        # cannot mutate the registry's defaults through a shared list.
+        copied = json.loads(json.dumps(dict(value), allow_nan=False))
+    except (TypeError, ValueError) as exc:
+        raise SpecError(f"{what} must be JSON-serialisable: {exc}") from None
+    return MappingProxyType(copied)
+
+
+class lazy:
+    """A builder that imports ``"package.module:attribute"`` on first call.
+
+    Registration modules use it so that ``ganzoo list`` and ``ganzoo --help``
+    never import torch or build anything::
+
+        GeneratorSpec(name="mlp", summary="...", build=lazy("mypkg.models:MLP"))
+    """
+
+    def __init__(self, target: str) -> None:
+        module, sep, attribute = target.partition(":")
+        if not sep or not module or not attribute:
+            raise SpecError(f"lazy target {target!r} must look like 'package.module:attribute'")
+        self.target = target
+
+    def resolve(self) -> Callable[..., Any]:
+        """Import and return the target object."""
+        module_name, _, attribute = self.target.partition(":")
+        obj: Any = importlib.import_module(module_name)
+        for part in attribute.split("."):
+            obj = getattr(obj, part)
+        return obj
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.resolve()(*args, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"lazy({self.target!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, lazy) and other.target == self.target
+
+    def __hash__(self) -> int:
+        return hash(self.target)
+
+
+@dataclass(frozen=True)
+class DataInfo:
+    """What a model needs to know about the data it is built for.
+
+    ``shape`` is one sample's shape: ``(C, H, W)`` for images, ``(D,)`` for points.
+    ``num_classes`` is 0 for unlabelled data. ``modality`` is ``"image"`` or
+    ``"points"`` (unbounded vectors). ``value_range`` is the range image
+    values lie in (``(-1, 1)`` unless a dataset is asked for ``[0, 1]``).
+    """
+
+    shape: tuple[int, ...]
+    num_classes: int = 0
+    modality: str = "image"
+    value_range: tuple[float, float] = (-1.0, 1.0)
+
+    def __post_init__(self) -> None:
+        if not self.shape or any(int(s) <= 0 for s in self.shape):
+            raise SpecError(f"DataInfo.shape must be positive sizes, got {self.shape!r}")
+        object.__setattr__(self, "shape", tuple(int(s) for s in self.shape))
+        if self.modality not in ("image", "points"):
+            raise SpecError(f"DataInfo.modality must be 'image' or 'points', got {self.modality!r}")
+        low, high = (float(v) for v in self.value_range)
+        if not low < high:
+            raise SpecError(f"DataInfo.value_range must be (low, high) with low < high, got {self.value_range!r}")
+        object.__setattr__(self, "value_range", (low, high))
+
+    def to_json(self) -> dict:
+        """A JSON-ready dict (written into run configs and model cards)."""
+        return {
+            "shape": list(self.shape),
+            "num_classes": self.num_classes,
+            "modality": self.modality,
+            "value_range": list(self.value_range),
+        }
+
+
+@dataclass(frozen=True)
+class _ComponentSpec:
+    """Fields shared by every buildable component."""
+
+    name: str
+    summary: str
+    build: Callable[..., Any]
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    paper: str = ""
+
+    kind: ClassVar[str] = "component"
+
+    def __post_init__(self) -> None:
+        validate_name(self.name, f"{self.kind} name")
+        _check_summary(self.summary, self.kind, self.name)
+        if not callable(self.build):
+            raise SpecError(f"{self.kind} {self.name!r}: build must be callable, got {self.build!r}")
+        object.__setattr__(self, "defaults", _frozen_json(self.defaults, f"{self.kind} {self.name!r} defaults"))
+
+
+def _check_summary(summary: object, kind: str, name: str) -> None:
+    if not isinstance(summary, str) or not summary.strip() or "\n" in summary.strip():
+        raise SpecError(f"{kind} {name!r}: summary must be one non-empty line of text")
+
+
+@dataclass(frozen=True)
+class GeneratorSpec(_ComponentSpec):
+    """A generator network. ``conditional`` generators take class labels."""
+
+    conditional: bool = False
+    kind: ClassVar[str] = "generator"
+
+
+@dataclass(frozen=True)
+class DiscriminatorSpec(_ComponentSpec):
+    """A discriminator (or critic). ``conditional`` ones take class labels."""
+
+    conditional: bool = False
+    kind: ClassVar[str] = "discriminator"
+
+
+@dataclass(frozen=True)
+class LossSpec(_ComponentSpec):
+    """An adversarial objective (with any penalties it carries)."""
+
+    kind: ClassVar[str] = "loss"
+
+
+@dataclass(frozen=True)
+class DatasetSpec(_ComponentSpec):
+    """A training dataset. ``labelled`` datasets provide class labels."""
+
+    labelled: bool = False
+    kind: ClassVar[str] = "dataset"
+
+
+@dataclass(frozen=True)
+class RecipeSpec:
+    """A named, reproducible training set-up built from registered components.
+
+    ``params`` maps a section (``train``, ``generator``, ``discriminator``,
+    ``loss``, ``dataset``) to hyper-parameters that override that component's
+    defaults (or, for ``train``, the engine's). Components may come from any
+    installed plugin, so one plugin's recipe can reuse another's parts.
+    """
+
+    name: str
+    summary: str
+    generator: str
+    discriminator: str
+    loss: str
+    dataset: str
+    params: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    paper: str = ""
+    expect: str = ""
+
+    kind: ClassVar[str] = "recipe"
+
+    def __post_init__(self) -> None:
+        validate_name(self.name, "recipe name")
+        _check_summary(self.summary, "recipe", self.name)
+        for kind in ("generator", "discriminator", "loss", "dataset"):
+            validate_name(getattr(self, kind), f"recipe {self.name!r} {kind}")
+        unknown = set(self.params) - set(PARAM_SECTIONS)
+        if unknown:
+            raise SpecError(
+                f"recipe {self.name!r}: unknown params sections {sorted(unknown)}; "
+                f"valid sections are {list(PARAM_SECTIONS)}"
+            )
+        params = _frozen_json(self.params, f"recipe {self.name!r} params")
+        for section, values in params.items():
+            if not isinstance(values, Mapping):
+                raise SpecError(f"recipe {self.name!r}: params[{section!r}] must be a mapping")
+        object.__setattr__(self, "params", params)
+
+    @property
+    def components(self) -> dict[str, str]:
+        """The component names by kind."""
+        return {
+            "generator": self.generator,
+            "discriminator": self.discriminator,
+            "loss": self.loss,
+            "dataset": self.dataset,
+        }
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """An extra ``ganzoo`` sub-command contributed by a plugin."""
+
+    name: str
+    summary: str
+    command: Any  # a click.Command; typed loosely so this module needs no click
+
+    kind: ClassVar[str] = "command"
+
+    def __post_init__(self) -> None:
+        validate_name(self.name, "command name")
+        _check_summary(self.summary, "command", self.name)
+        import click  # click is light and always installed
+
+        if not isinstance(self.command, click.Command):
+            raise SpecError(f"command {self.name!r}: command must be a click.Command")
+
+
+#: Every spec type by its kind, in the order listings show them.
+SPEC_TYPES: dict[str, type] = {
+    "recipe": RecipeSpec,
+    "generator": GeneratorSpec,
+    "discriminator": DiscriminatorSpec,
+    "loss": LossSpec,
+    "dataset": DatasetSpec,
+    "command": CommandSpec,
+}

@@ -1,0 +1,1 @@
+"""First-party plugins: the zoo's own models, losses, datasets and recipes."""
