@@ -90,7 +90,7 @@ def ganzoo_losses() -> Iterable[LossSpec]:
             yield ganzoo.LossSpec(
                 name="my-hinge",
                 summary="Hinge loss, as in SAGAN.",
-                build=ganzoo.lazy("ganzoo.zoo.losses:HingeLoss"),
+                build=ganzoo.lazy("ganzoo.zoo.gan_losses:HingeLoss"),
             )
     """
 

@@ -1,0 +1,120 @@
+"""The command line: CliRunner for behaviour, real subprocesses for start-up and entry points."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+import ganzoo
+from ganzoo.cli import cli
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_version(runner):
+    result = runner.invoke(cli, ["--version"])
+    assert result.exit_code == 0 and ganzoo.__version__ in result.output
+
+
+def test_help_lists_the_commands(runner):
+    result = runner.invoke(cli, ["--help"])
+    assert result.exit_code == 0
+    for command in ("list", "train", "plugins"):
+        assert command in result.output
+
+
+def test_list_plain_output_groups_by_kind(runner):
+    result = runner.invoke(cli, ["list"])
+    assert result.exit_code == 0, result.output
+    assert "recipes:" in result.output and "datasets:" in result.output
+    line = next(l for l in result.output.splitlines() if l.strip().startswith("vanilla-mnist "))
+    assert "vanilla-mlp-g / vanilla-mlp-d / non-saturating / mnist" in line
+    assert f"ganzoo=={ganzoo.__version__}" in line
+
+
+def test_list_kind_and_pattern(runner):
+    result = runner.invoke(cli, ["list", "recipes", "ring*"])
+    assert result.exit_code == 0
+    assert "ring-8" in result.output and "vanilla-mnist" not in result.output and "datasets:" not in result.output
+
+
+def test_a_lone_pattern_argument_is_a_pattern(runner):
+    result = runner.invoke(cli, ["list", "*mnist*"])
+    assert result.exit_code == 0
+    assert "vanilla-mnist" in result.output and "fashion-mnist" in result.output and "ring-8" not in result.output
+
+
+def test_list_json_schema(runner):
+    result = runner.invoke(cli, ["list", "--json"])
+    assert result.exit_code == 0
+    payload = json.loads(result.output)
+    assert set(payload) == {"entries", "problems"}
+    kinds = {e["kind"] for e in payload["entries"]}
+    assert {"recipe", "generator", "discriminator", "dataset"} <= kinds
+    for entry in payload["entries"]:
+        assert {"kind", "name", "summary", "provider", "distribution", "version", "plugin"} <= set(entry)
+        assert entry["provider"] == f"{entry['distribution']}=={entry['version']}"
+        if entry["kind"] == "recipe":
+            assert set(entry["components"]) == {"generator", "discriminator", "loss", "dataset"}
+            assert isinstance(entry["params"], dict)
+        elif entry["kind"] != "command":
+            assert isinstance(entry["defaults"], dict)
+
+
+def test_list_unknown_kind_with_pattern_is_a_clean_error(runner):
+    result = runner.invoke(cli, ["list", "recipy", "*"])
+    assert result.exit_code == 2
+    assert "did you mean recipe" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_list_no_match_says_so(runner):
+    result = runner.invoke(cli, ["list", "recipes", "nothing-like-this*"])
+    assert result.exit_code == 0 and "no recipes match" in result.output
+
+
+def test_plugins_json_reports_ganzoos_own(runner):
+    result = runner.invoke(cli, ["plugins", "--json"])
+    assert result.exit_code == 0
+    plugins = {p["name"]: p for p in json.loads(result.output)["plugins"]}
+    own = plugins["ganzoo-mlp"]
+    assert own["distribution"] == "ganzoo" and own["status"] == "loaded"
+    assert "ganzoo_recipes" in own["hooks"] and "recipe:vanilla-mnist" in own["contributes"]
+
+
+def _run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "ganzoo", *args], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, **(env or {})})  # fmt: skip
+
+
+def test_help_does_not_import_torch():
+    code = (
+        "import sys; from ganzoo.cli import cli\n"
+        "try:\n    cli.main(['--help'], standalone_mode=False)\n"
+        "finally:\n    print('TORCH' if 'torch' in sys.modules else 'NO-TORCH')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith("NO-TORCH")
+
+
+def test_real_ganzoo_process_lists_json():
+    out = subprocess.run(["ganzoo", "list", "--json"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    names = {e["name"] for e in json.loads(out.stdout)["entries"]}
+    assert "vanilla-mnist" in names
+
+
+def test_user_errors_exit_non_zero_without_traceback():
+    out = _run("train", "vanila-mnist", "--steps", "1")
+    assert out.returncode == 2
+    assert "did you mean vanilla-mnist" in out.stderr
+    assert "Traceback" not in out.stderr + out.stdout

@@ -1,0 +1,175 @@
+"""Entry-point discovery through real *.dist-info folders on sys.path."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ganzoo.errors import PluginConflictError
+from ganzoo.plugins import create_plugin_manager
+from ganzoo.registry import Registry
+
+RECIPE_PLUGIN = '''
+import ganzoo
+
+@ganzoo.hookimpl
+def ganzoo_recipes():
+    yield ganzoo.RecipeSpec(
+        name="{recipe}", summary="A recipe from {dist}.", generator="toy-mlp-g",
+        discriminator="toy-mlp-d", loss="non-saturating", dataset="ring-8",
+    )
+'''
+
+
+def install_fake_distribution(site: Path, dist: str, version: str, module: str, source: str, ep_name: str | None = None) -> None:
+    """Write a module plus a real ``DIST-VERSION.dist-info`` with a ``ganzoo`` entry point."""
+    (site / f"{module}.py").write_text(textwrap.dedent(source))
+    info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+    (info / "entry_points.txt").write_text(f"[ganzoo]\n{ep_name or dist} = {module}\n")
+    (info / "RECORD").write_text("")
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A site directory on sys.path for fake distributions (removed after the test)."""
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.syspath_prepend(str(site))
+    importlib.invalidate_caches()
+    yield site
+    for name in [m for m in sys.modules if m.startswith("fakeplug_")]:
+        del sys.modules[name]
+
+
+def build_registry() -> tuple[object, Registry]:
+    pm = create_plugin_manager()
+    return pm, Registry.from_plugin_manager(pm)
+
+
+def test_third_party_entry_point_is_discovered_with_its_provenance(site):
+    install_fake_distribution(site, "gan-extras", "1.2.3", "fakeplug_extras",
+                              RECIPE_PLUGIN.format(recipe="extra-ring", dist="gan-extras"))  # fmt: skip
+    pm, registry = build_registry()
+    record = pm.records["gan-extras"]
+    assert (record.status, record.dist, record.version) == ("loaded", "gan-extras", "1.2.3")
+    assert record.hooks == ("ganzoo_recipes",)
+    entry = registry.entry("recipe", "extra-ring")
+    assert entry.provider == "gan-extras==1.2.3"
+    # ganzoo's own zoo comes through the very same entry-point group.
+    assert registry.entry("generator", "vanilla-mlp-g").provider.startswith("ganzoo==")
+
+
+def test_a_plugin_that_fails_to_import_is_reported_and_skipped(site):
+    install_fake_distribution(site, "broken-gans", "0.1", "fakeplug_broken", "raise ImportError('needs a missing library')")
+    install_fake_distribution(site, "good-gans", "2.0", "fakeplug_good",
+                              RECIPE_PLUGIN.format(recipe="good-ring", dist="good-gans"))  # fmt: skip
+    pm, registry = build_registry()
+    broken = pm.records["broken-gans"]
+    assert broken.status == "failed" and "needs a missing library" in broken.error
+    assert any("broken-gans" in p and "broken-gans==0.1" in p for p in registry.problems)
+    assert registry.get("recipe", "good-ring").name == "good-ring"
+    assert "vanilla-mnist" in registry.names("recipe")
+
+
+def test_a_plugin_yielding_a_malformed_spec_is_skipped_whole(site):
+    source = '''
+    import ganzoo
+
+    @ganzoo.hookimpl
+    def ganzoo_recipes():
+        yield ganzoo.RecipeSpec(name="fine-one", summary="Fine.", generator="g", discriminator="d", loss="l", dataset="x")
+        yield ganzoo.RecipeSpec(name="Bad Name", summary="Bad.", generator="g", discriminator="d", loss="l", dataset="x")
+    '''
+    install_fake_distribution(site, "malformed-gans", "0.3", "fakeplug_malformed", source)
+    pm, registry = build_registry()
+    assert pm.records["malformed-gans"].status == "failed"
+    assert "Bad Name" in pm.records["malformed-gans"].error
+    assert "fine-one" not in registry.names("recipe")
+
+
+def test_a_hook_yielding_the_wrong_type_is_reported(site):
+    source = '''
+    def ganzoo_losses():
+        return ["not a spec"]
+    '''
+    install_fake_distribution(site, "wrongtype-gans", "0.1", "fakeplug_wrongtype", source)
+    pm, registry = build_registry()
+    assert pm.records["wrongtype-gans"].status == "failed"
+    assert "expected ganzoo.LossSpec" in pm.records["wrongtype-gans"].error
+
+
+def test_a_misspelled_hook_is_an_error_with_a_suggestion(site):
+    source = '''
+    import ganzoo
+
+    @ganzoo.hookimpl
+    def ganzoo_generatorz():
+        return []
+    '''
+    install_fake_distribution(site, "typo-gans", "0.1", "fakeplug_typo", source)
+    pm, registry = build_registry()
+    record = pm.records["typo-gans"]
+    assert record.status == "failed"
+    assert "ganzoo_generatorz" in record.error and "ganzoo_generators" in record.error
+    assert "typo-gans" not in pm.list_name_plugin() and "vanilla-mnist" in registry.names("recipe")
+
+
+def test_an_undecorated_hook_function_is_still_registered(site):
+    source = RECIPE_PLUGIN.format(recipe="plain-ring", dist="plain").replace("@ganzoo.hookimpl\n", "")
+    install_fake_distribution(site, "plain-gans", "0.1", "fakeplug_plain", source)
+    _, registry = build_registry()
+    assert "plain-ring" in registry.names("recipe")
+
+
+def test_a_name_clash_between_two_distributions_names_both(site):
+    install_fake_distribution(site, "alpha-gans", "1.0", "fakeplug_alpha", RECIPE_PLUGIN.format(recipe="same-name", dist="a"))
+    install_fake_distribution(site, "beta-gans", "2.0", "fakeplug_beta", RECIPE_PLUGIN.format(recipe="same-name", dist="b"))
+    _, registry = build_registry()
+    with pytest.raises(PluginConflictError) as caught:
+        registry.get("recipe", "same-name")
+    assert "alpha-gans==1.0" in caught.value.message and "beta-gans==2.0" in caught.value.message
+    assert any("same-name" in p for p in registry.problems)
+    assert "same-name" not in registry.names("recipe")  # neither wins silently
+    assert "vanilla-mnist" in registry.names("recipe")  # the rest keeps working
+
+
+def test_a_clash_with_a_builtin_name_is_reported_too(site):
+    install_fake_distribution(site, "copycat-gans", "0.1", "fakeplug_copycat",
+                              RECIPE_PLUGIN.format(recipe="vanilla-mnist", dist="copycat"))  # fmt: skip
+    _, registry = build_registry()
+    with pytest.raises(PluginConflictError, match="copycat-gans==0.1"):
+        registry.get("recipe", "vanilla-mnist")
+
+
+def test_duplicate_entry_point_names_are_reported(site):
+    install_fake_distribution(site, "first-gans", "1.0", "fakeplug_first", RECIPE_PLUGIN.format(recipe="first", dist="f"),
+                              ep_name="shared-name")  # fmt: skip
+    install_fake_distribution(site, "second-gans", "1.0", "fakeplug_second", RECIPE_PLUGIN.format(recipe="second", dist="s"),
+                              ep_name="shared-name")  # fmt: skip
+    pm, registry = build_registry()
+    failed = [r for r in pm.records.values() if r.status == "failed"]
+    assert len(failed) == 1 and "already used by first-gans==1.0" in failed[0].error
+
+
+def test_disable_switch_loads_only_ganzoos_own_plugins(site, monkeypatch):
+    install_fake_distribution(site, "gan-extras", "1.0", "fakeplug_extras2", RECIPE_PLUGIN.format(recipe="extra", dist="x"))
+    monkeypatch.setenv("GANZOO_DISABLE_PLUGIN_AUTOLOAD", "1")
+    pm, registry = build_registry()
+    assert pm.records["gan-extras"].status == "disabled"
+    assert "extra" not in registry.names("recipe")
+    assert "vanilla-mnist" in registry.names("recipe")
+    assert "fakeplug_extras2" not in sys.modules  # not even imported
+
+
+def test_blocked_plugins_are_not_loaded(site, monkeypatch):
+    install_fake_distribution(site, "gan-blocked", "1.0", "fakeplug_blocked", RECIPE_PLUGIN.format(recipe="blocked", dist="b"))
+    monkeypatch.setenv("GANZOO_BLOCKED_PLUGINS", "gan-blocked")
+    pm, registry = build_registry()
+    assert pm.records["gan-blocked"].status == "blocked"
+    assert "blocked" not in registry.names("recipe")
