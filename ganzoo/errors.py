@@ -21,12 +21,20 @@ class GanzooError(click.ClickException):
 
     def __init__(self, what: str, why: str = "", fix: str = "") -> None:
         self.what, self.why, self.fix = what, why, fix
-        parts = [what.rstrip(".") + "."]
+        parts = [_sentence(what)]
         if why:
-            parts.append(why.rstrip(".") + ".")
+            parts.append(_sentence(why))
         if fix:
-            parts.append("Fix: " + fix.rstrip(".") + ".")
+            parts.append("Fix: " + _sentence(fix))
         super().__init__(" ".join(parts))
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+PLURALS = {"loss": "losses", "kind": "kinds"}
 
 
 class UnknownNameError(GanzooError, KeyError):
@@ -41,7 +49,8 @@ class UnknownNameError(GanzooError, KeyError):
         super().__init__(
             f"unknown {kind} {name!r}",
             why,
-            f"run 'ganzoo list {kind}' to see the {len(known)} installed {kind}s, or install the plugin that provides it",
+            f"run 'ganzoo list {PLURALS.get(kind, kind + 's')}' to see the {len(known)} installed "
+            f"{PLURALS.get(kind, kind + 's')}, or install the plugin that provides it",
         )
         self.matches = matches
 

@@ -41,8 +41,8 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyt
 
 def own_plugin_modules() -> dict[str, object]:
     """ganzoo's own plugin modules, as its installed entry points list them."""
-    eps = metadata.distribution("ganzoo").entry_points
-    return {ep.name: importlib.import_module(ep.value) for ep in eps if ep.group == "ganzoo"}
+    eps = metadata.entry_points(group="ganzoo")
+    return {ep.name: importlib.import_module(ep.value) for ep in eps if ep.dist is not None and ep.dist.name == "ganzoo"}
 
 
 def make_registry(*extra_plugins: object):

@@ -20,7 +20,7 @@ def test_unknown_name_suggests_the_closest_matches(registry):
     with pytest.raises(UnknownNameError) as caught:
         registry.get("recipe", "vanila-mnist")
     assert "did you mean vanilla-mnist" in str(caught.value)
-    assert "ganzoo list recipe" in str(caught.value)
+    assert "ganzoo list recipes" in str(caught.value)
     assert caught.value.exit_code != 0
 
 

@@ -1,0 +1,343 @@
+"""End-to-end behaviour of the engine through the Python API on tiny data."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+import ganzoo
+from conftest import make_registry
+from ganzoo.engine import checkpoint as ckpt
+from ganzoo.errors import CheckpointError, ConfigError, DataNotFoundError, RunDirectoryError, TrainingError
+from ganzoo.losses import GANLoss
+
+#: Small networks so each test trains in a second or two.
+TINY_MNIST = {
+    "generator.hidden": [32, 32],
+    "discriminator.hidden": [32],
+    "train.batch_size": 32,
+    "train.log_every": 5,
+    "train.sample_every": 10,
+    "train.checkpoint_every": 10,
+    "train.ema_halflife_kimg": 0.5,
+}
+TINY_RING = {
+    "generator.hidden": [16, 16],
+    "discriminator.hidden": [16],
+    "dataset.samples": 2048,
+    "train.batch_size": 64,
+    "train.log_every": 5,
+}
+
+
+def train_tiny(out: Path, data_root: Path, steps: int = 20, recipe: str = "vanilla-mnist", **kwargs):
+    overrides = dict(TINY_MNIST if recipe.endswith("mnist") else TINY_RING)
+    overrides.update(kwargs.pop("overrides", {}))
+    return ganzoo.train(recipe, steps=steps, out=out, data_dir=data_root, overrides=overrides, quiet=True,
+                        download=False, **kwargs)  # fmt: skip
+
+
+def checkpoint_tensors(path: Path) -> dict:
+    state = ckpt.load_checkpoint(path)
+    state.pop("wall_time")
+    return state
+
+
+def assert_same(a, b, where="state"):
+    """Recursive, bit-exact equality of checkpoint contents."""
+    if isinstance(a, torch.Tensor):
+        assert isinstance(b, torch.Tensor) and a.dtype == b.dtype and a.shape == b.shape, where
+        assert torch.equal(a, b), f"{where} differs"
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for key in a:
+            assert_same(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
+def test_a_run_leaves_config_metrics_samples_and_checkpoint(tmp_path, tiny_mnist_root):
+    result = train_tiny(tmp_path / "run", tiny_mnist_root, steps=20)
+    run = tmp_path / "run"
+    assert result.step == 20 and result.images_seen == 20 * 32
+    config = json.loads((run / "config.json").read_text())
+    assert config["recipe"] == "vanilla-mnist" and config["train"]["steps"] == 20
+    assert config["generator"]["params"]["hidden"] == [32, 32]
+    info = json.loads((run / "run.json").read_text())
+    assert info["status"] == "finished" and info["step"] == 20 and info["environment"]["torch"] == torch.__version__
+    lines = [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines()]
+    assert [l["step"] for l in lines] == [5, 10, 15, 20]
+    assert all(math.isfinite(l["d_loss"]) and math.isfinite(l["g_loss"]) and 0 <= l["d_real"] <= 1 for l in lines)
+    assert (run / "samples" / "step-0000010.png").is_file() and (run / "samples" / "final.png").is_file()
+    assert (run / "samples" / "final.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    state = torch.load(run / "checkpoint.pt", weights_only=True)  # loads without unpickling code
+    assert state["step"] == 20
+    assert not list(run.glob(".*tmp"))  # no temporary files left behind
+
+
+def test_resume_is_bit_exact(tmp_path, tiny_mnist_root):
+    # Dropout (global RNG), EMA, n_critic 2 and several epochs of data order all cross the resume.
+    extra = {"overrides": {"train.n_critic": 2}}
+    train_tiny(tmp_path / "whole", tiny_mnist_root, steps=20, **extra)
+    train_tiny(tmp_path / "halves", tiny_mnist_root, steps=10, **extra)
+    halfway = checkpoint_tensors(tmp_path / "halves" / "checkpoint.pt")
+    assert halfway["step"] == 10 and halfway["epoch"] >= 1
+    ganzoo.train(resume=tmp_path / "halves", steps=20, quiet=True, data_dir=tiny_mnist_root, download=False)
+    assert_same(checkpoint_tensors(tmp_path / "whole" / "checkpoint.pt"), checkpoint_tensors(tmp_path / "halves" / "checkpoint.pt"))
+    whole_metrics = (tmp_path / "whole" / "metrics.jsonl").read_text().splitlines()
+    resumed_metrics = (tmp_path / "halves" / "metrics.jsonl").read_text().splitlines()
+    strip = lambda lines: [{k: v for k, v in json.loads(l).items() if k not in ("img_per_s", "wall_time")} for l in lines]
+    assert strip(whole_metrics) == strip(resumed_metrics)
+
+
+def test_resume_truncates_metrics_written_after_the_checkpoint(tmp_path, tiny_mnist_root):
+    run = tmp_path / "run"
+    train_tiny(run, tiny_mnist_root, steps=10)
+    with (run / "metrics.jsonl").open("a") as handle:  # as if the run died after logging step 15
+        handle.write(json.dumps({"step": 15, "d_loss": 9.9}) + "\n")
+    ganzoo.train(resume=run, steps=20, quiet=True, data_dir=tiny_mnist_root, download=False)
+    steps = [json.loads(l)["step"] for l in (run / "metrics.jsonl").read_text().splitlines()]
+    assert steps == [5, 10, 15, 20]
+
+
+def test_existing_run_directory_is_never_overwritten(tmp_path, tiny_mnist_root):
+    run = tmp_path / "run"
+    train_tiny(run, tiny_mnist_root, steps=5)
+    before = (run / "checkpoint.pt").read_bytes()
+    with pytest.raises(RunDirectoryError, match="--overwrite"):
+        train_tiny(run, tiny_mnist_root, steps=5)
+    assert (run / "checkpoint.pt").read_bytes() == before
+    train_tiny(run, tiny_mnist_root, steps=5, overwrite=True, overrides={"train.seed": 3})
+    assert (run / "checkpoint.pt").read_bytes() != before
+
+
+def test_resume_errors(tmp_path, tiny_mnist_root):
+    with pytest.raises(RunDirectoryError, match="has no config.json"):
+        ganzoo.train(resume=tmp_path / "nothing", quiet=True)
+    run = tmp_path / "run"
+    train_tiny(run, tiny_mnist_root, steps=5)
+    with pytest.raises(ConfigError, match="cannot change when resuming"):
+        ganzoo.train(resume=run, overrides={"train.lr_g": 1.0}, quiet=True, data_dir=tiny_mnist_root)
+    with pytest.raises(ConfigError, match="own configuration"):
+        ganzoo.train("ring-8", resume=run, quiet=True)
+    (run / "checkpoint.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(CheckpointError, match="cannot be read"):
+        ganzoo.train(resume=run, steps=10, quiet=True, data_dir=tiny_mnist_root)
+
+
+def test_a_failed_checkpoint_write_leaves_the_previous_one_loadable(tmp_path, tiny_mnist_root, monkeypatch):
+    run = tmp_path / "run"
+    train_tiny(run, tiny_mnist_root, steps=10)
+    good = (run / "checkpoint.pt").read_bytes()
+
+    def crash_mid_write(data, handle, *args, **kwargs):
+        handle.write(b"half a checkpoint")
+        raise OSError("disk full")
+
+    import ganzoo.engine.checkpoint as module
+
+    monkeypatch.setattr(module.torch, "save", crash_mid_write)
+    with pytest.raises(OSError, match="disk full"):
+        ganzoo.train(resume=run, steps=20, quiet=True, data_dir=tiny_mnist_root, download=False)
+    monkeypatch.undo()
+    assert (run / "checkpoint.pt").read_bytes() == good
+    assert ckpt.load_checkpoint(run / "checkpoint.pt")["step"] == 10
+    assert json.loads((run / "run.json").read_text())["status"] == "failed"
+    assert not list(run.glob(".checkpoint.pt.*"))
+
+
+def test_atomic_write_never_exposes_a_partial_file(tmp_path, monkeypatch):
+    target = tmp_path / "file.bin"
+    ckpt.atomic_write_bytes(target, b"old")
+    import os as os_module
+
+    def failing_replace(src, dst):
+        raise OSError("crash before rename")
+
+    monkeypatch.setattr(ckpt.os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        ckpt.atomic_write_bytes(target, b"new")
+    monkeypatch.undo()
+    assert target.read_bytes() == b"old" and sorted(os_module.listdir(tmp_path)) == ["file.bin"]
+
+
+class _SpyLoss(GANLoss):
+    """Non-saturating loss that records what the engine hands it."""
+
+    probability_scores = True
+    seen: dict = {}
+
+    def __init__(self, nan_after: int = 0) -> None:
+        self.nan_after, self.calls = nan_after, 0
+        _SpyLoss.seen = {"fake_requires_grad": set(), "d_frozen_in_g": set(), "g_grads_after_d": set()}
+        self.G = None
+
+    def d_objective(self, real_scores, fake_scores):
+        self.calls += 1
+        value = torch.nn.functional.softplus(-real_scores).mean() + torch.nn.functional.softplus(fake_scores).mean()
+        if self.nan_after and self.calls > self.nan_after:
+            value = value * float("nan")
+        return value
+
+    def g_objective(self, fake_scores):
+        return torch.nn.functional.softplus(-fake_scores).mean()
+
+    def discriminator_loss(self, D, real, fake, labels, input_grad):
+        _SpyLoss.seen["fake_requires_grad"].add(fake.requires_grad)
+        return super().discriminator_loss(D, real, fake, labels, input_grad)
+
+    def generator_loss(self, D, real, fake, labels):
+        _SpyLoss.seen["d_frozen_in_g"].add(all(not p.requires_grad for p in D.parameters()))
+        return super().generator_loss(D, real, fake, labels)
+
+
+class SpyPlugin:
+    @staticmethod
+    @ganzoo.hookimpl
+    def ganzoo_losses():
+        yield ganzoo.LossSpec(name="spy", summary="Spy loss.", build=_SpyLoss, defaults={"nan_after": 0})
+
+
+def test_fakes_are_detached_for_d_and_d_is_frozen_for_g(tmp_path, tiny_mnist_root):
+    registry = make_registry(SpyPlugin)
+    result = ganzoo.train("vanilla-mnist", loss="spy", steps=4, out=tmp_path / "run", data_dir=tiny_mnist_root,
+                          overrides=TINY_MNIST, quiet=True, registry=registry)  # fmt: skip
+    assert _SpyLoss.seen["fake_requires_grad"] == {False}
+    assert _SpyLoss.seen["d_frozen_in_g"] == {True}
+    # requires_grad is restored after the generator step.
+    state = ckpt.load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert result.step == 4 and state["opt_d"]["state"]  # D was optimised, so its grads flowed again
+
+
+def test_non_finite_loss_stops_with_a_clear_error_and_keeps_the_last_good_checkpoint(tmp_path, tiny_mnist_root):
+    registry = make_registry(SpyPlugin)
+    run = tmp_path / "run"
+    overrides = dict(TINY_MNIST, **{"loss.nan_after": 7, "train.checkpoint_every": 3})
+    with pytest.raises(TrainingError, match="non-finite at step 7") as caught:
+        ganzoo.train("vanilla-mnist", loss="spy", steps=20, out=run, data_dir=tiny_mnist_root, overrides=overrides,
+                     quiet=True, registry=registry)  # fmt: skip
+    assert caught.value.exit_code != 0
+    assert "resume from the last checkpoint" in caught.value.message
+    state = ckpt.load_checkpoint(run / "checkpoint.pt")
+    assert state["step"] == 6
+    assert all(torch.isfinite(t).all() for t in state["generator"].values())
+    assert json.loads((run / "run.json").read_text())["status"] == "failed"
+
+
+class _FixedPointsGenerator(torch.nn.Module):
+    """Always makes 2-D points, whatever data it is built for."""
+
+    latent_dim = 3
+
+    def __init__(self, data):
+        super().__init__()
+        self.net = torch.nn.Linear(3, 2)
+
+    def forward(self, z, labels=None):
+        return self.net(z)
+
+
+class _NoSqueezeDiscriminator(torch.nn.Module):
+    def __init__(self, data):
+        super().__init__()
+        self.net = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.LazyLinear(1))
+
+    def forward(self, x, labels=None):
+        return self.net(x)  # (B, 1): one dimension too many
+
+
+class MisfitPlugin:
+    @staticmethod
+    @ganzoo.hookimpl
+    def ganzoo_generators():
+        yield ganzoo.GeneratorSpec(name="points-only-g", summary="2-D only.", build=_FixedPointsGenerator)
+
+    @staticmethod
+    @ganzoo.hookimpl
+    def ganzoo_discriminators():
+        yield ganzoo.DiscriminatorSpec(name="unsqueezed-d", summary="Returns (B, 1).", build=_NoSqueezeDiscriminator)
+
+
+def test_generator_that_does_not_fit_the_data_is_reported_before_training(tmp_path, tiny_mnist_root):
+    registry = make_registry(MisfitPlugin)
+    with pytest.raises(ConfigError, match=r"shape \(2,\), but the dataset's samples have shape \(1, 28, 28\)"):
+        ganzoo.train("vanilla-mnist", generator="points-only-g", steps=2, out=tmp_path / "run",
+                     data_dir=tiny_mnist_root, quiet=True, registry=registry)  # fmt: skip
+    assert not (tmp_path / "run" / "checkpoint.pt").exists()
+
+
+def test_discriminator_scores_of_the_wrong_shape_are_reported(tmp_path, tiny_mnist_root):
+    registry = make_registry(MisfitPlugin)
+    with pytest.raises(ConfigError, match=r"one score per sample, shape \(B,\)"):
+        ganzoo.train("vanilla-mnist", discriminator="unsqueezed-d", steps=2, out=tmp_path / "run",
+                     data_dir=tiny_mnist_root, quiet=True, registry=registry)  # fmt: skip
+
+
+def test_bad_component_parameters_are_reported_in_words(tmp_path, tiny_mnist_root):
+    with pytest.raises(ConfigError, match="could not build generator 'vanilla-mlp-g'"):
+        ganzoo.train("vanilla-mnist", steps=2, out=tmp_path / "run", data_dir=tiny_mnist_root, quiet=True,
+                     overrides={"generator.activation": "swishy"})  # fmt: skip
+
+
+def test_missing_data_names_directory_files_and_variable(tmp_path):
+    with pytest.raises(DataNotFoundError) as caught:
+        ganzoo.train("vanilla-mnist", steps=2, out=tmp_path / "run", data_dir=tmp_path / "nowhere", download=False,
+                     quiet=True)  # fmt: skip
+    message = caught.value.message
+    assert str(tmp_path / "nowhere" / "MNIST" / "raw") in message
+    assert "train-images-idx3-ubyte" in message and "GANZOO_DATA_DIR" in message and "--data-dir" in message
+
+
+@pytest.mark.parametrize("precision", ["bf16", "fp16"])
+def test_mixed_precision_trains_on_cpu(tmp_path, tiny_mnist_root, precision):
+    result = train_tiny(tmp_path / "run", tiny_mnist_root, steps=6, precision=precision)
+    assert math.isfinite(result.last_stats["d_loss"]) and math.isfinite(result.last_stats["g_loss"])
+    state = ckpt.load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert state["scaler_d"] != {} if precision == "fp16" else True
+
+
+def test_r1_penalty_changes_the_discriminator_update(tmp_path, tiny_mnist_root):
+    train_tiny(tmp_path / "plain", tiny_mnist_root, steps=3)
+    train_tiny(tmp_path / "r1", tiny_mnist_root, steps=3, overrides={"train.r1_gamma": 10.0})
+    plain = ckpt.load_checkpoint(tmp_path / "plain" / "checkpoint.pt")["discriminator"]
+    r1 = ckpt.load_checkpoint(tmp_path / "r1" / "checkpoint.pt")["discriminator"]
+    assert any(not torch.equal(plain[k], r1[k]) for k in plain)
+
+
+def test_warmup_clipping_and_rmsprop_run(tmp_path, tiny_mnist_root):
+    overrides = {"train.d_warmup_steps": 3, "train.grad_clip": 0.5, "train.optimizer": "rmsprop"}
+    result = train_tiny(tmp_path / "run", tiny_mnist_root, steps=4, overrides=overrides)
+    state = ckpt.load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert result.step == 4 and state["d_steps"] == 3 + 4
+    assert "square_avg" in next(iter(state["opt_g"]["state"].values()))
+
+
+def test_two_dimensional_runs_draw_scatter_plots(tmp_path):
+    result = ganzoo.train("ring-8", steps=10, out=tmp_path / "run", overrides=TINY_RING, quiet=True)
+    from PIL import Image
+
+    with Image.open(tmp_path / "run" / "samples" / "final.png") as image:
+        assert image.size == (512, 512)
+    assert result.generator(torch.randn(5, 2)).shape == (5, 2)
+
+
+def test_images_seen_and_kimg_are_counted(tmp_path, tiny_mnist_root):
+    result = train_tiny(tmp_path / "run", tiny_mnist_root, steps=10, overrides={"train.n_critic": 3})
+    assert result.images_seen == 10 * 3 * 32
+    assert result.last_stats["kimg"] == pytest.approx(result.images_seen / 1000)
+
+
+@pytest.mark.real_data
+def test_short_run_on_real_mnist(tmp_path, real_data_dir):
+    result = ganzoo.train("vanilla-mnist", steps=30, out=tmp_path / "run", data_dir=real_data_dir, download=False,
+                          overrides={"train.log_every": 10}, quiet=True)  # fmt: skip
+    assert result.step == 30 and math.isfinite(result.last_stats["g_loss"])
+    assert (tmp_path / "run" / "samples" / "final.png").is_file()
