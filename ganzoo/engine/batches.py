@@ -87,6 +87,10 @@ class BatchSource:
                 num_workers=self.num_workers,
                 pin_memory=self.device.type == "cuda",
                 drop_last=True,
+                # The loader draws its workers' base seed from this generator; left to
+                # the global RNG, creating a loader on resume would shift every later
+                # random number and break bit-exact resume.
+                generator=torch.Generator().manual_seed(self.seed * _EPOCH_STRIDE + self.epoch),
             )
             self._stream = iter(loader)
         x, y = next(self._stream)

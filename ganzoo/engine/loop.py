@@ -140,7 +140,8 @@ def training_loop(
     """
     train = config["train"]
     G, D = generator, discriminator
-    G_run, D_run = train_generator or G, train_discriminator or D
+    G_run = train_generator if train_generator is not None else G
+    D_run = train_discriminator if train_discriminator is not None else D
     info = data.info
     batch_size = train["batch_size"]  # per process
     total_steps = train["steps"]  # generator updates

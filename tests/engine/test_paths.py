@@ -1,0 +1,117 @@
+"""The engine's other paths on CPU: streamed datasets, channels_last, torch.compile."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+import ganzoo
+from ganzoo.engine.batches import BatchSource, epoch_permutation
+from ganzoo.engine.runtime import Precision, has_conv, to_channels_last
+from test_training import assert_same, checkpoint_tensors
+
+
+def make_image_folder(folder: Path, count: int = 48) -> Path:
+    from PIL import Image
+
+    folder.mkdir(parents=True)
+    generator = torch.Generator().manual_seed(0)
+    for i in range(count):
+        pixels = (torch.rand(20, 24, 3, generator=generator) * 255).to(torch.uint8).numpy()
+        sub = folder / ("a" if i % 2 else "b")  # nested folders are searched too
+        sub.mkdir(exist_ok=True)
+        Image.fromarray(pixels).save(sub / f"img{i}.png")
+    return folder
+
+
+FOLDER_SETTINGS = {
+    "dataset.size": 8,
+    "dataset.channels": 1,
+    "generator.hidden": [16],
+    "discriminator.hidden": [16],
+    "train.batch_size": 8,
+    "train.num_workers": 0,
+    "train.log_every": 2,
+}
+
+
+def test_image_folder_streams_through_a_dataloader_and_resumes_exactly(tmp_path):
+    folder = make_image_folder(tmp_path / "images")
+    settings = dict(FOLDER_SETTINGS, **{"dataset.path": str(folder)})
+    common = dict(generator="vanilla-mlp-g", discriminator="vanilla-mlp-d", loss="non-saturating",
+                  dataset="image-folder", overrides=settings, quiet=True)  # fmt: skip
+    whole = ganzoo.train(steps=10, out=tmp_path / "whole", **common)
+    assert whole.step == 10 and whole.images_seen == 80  # crosses an epoch of 48 images
+    ganzoo.train(steps=5, out=tmp_path / "halves", **common)
+    ganzoo.train(resume=tmp_path / "halves", steps=10, quiet=True)
+    assert_same(checkpoint_tensors(tmp_path / "whole" / "checkpoint.pt"), checkpoint_tensors(tmp_path / "halves" / "checkpoint.pt"))
+
+
+def test_image_folder_with_workers(tmp_path):
+    folder = make_image_folder(tmp_path / "images", count=32)
+    settings = dict(FOLDER_SETTINGS, **{"dataset.path": str(folder), "train.num_workers": 2})
+    result = ganzoo.train(generator="vanilla-mlp-g", discriminator="vanilla-mlp-d", loss="non-saturating",
+                          dataset="image-folder", steps=4, out=tmp_path / "run", overrides=settings, quiet=True)  # fmt: skip
+    assert result.step == 4
+
+
+def test_image_folder_without_images_is_a_clear_error(tmp_path):
+    from ganzoo.errors import DataNotFoundError
+
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataNotFoundError, match="no images found"):
+        ganzoo.train(generator="vanilla-mlp-g", discriminator="vanilla-mlp-d", loss="non-saturating",
+                     dataset="image-folder", overrides={"dataset.path": str(tmp_path / "empty")},
+                     out=tmp_path / "run", quiet=True)  # fmt: skip
+    with pytest.raises(DataNotFoundError, match="needs a folder"):
+        ganzoo.train(generator="vanilla-mlp-g", discriminator="vanilla-mlp-d", loss="non-saturating",
+                     dataset="image-folder", out=tmp_path / "run2", quiet=True)  # fmt: skip
+
+
+def test_batches_cover_each_epoch_once_and_shard_across_ranks():
+    from ganzoo.data import InMemoryData
+    from ganzoo.specs import DataInfo
+
+    data = InMemoryData(x=torch.arange(40.0).unsqueeze(1), y=None, info=DataInfo(shape=(1,), modality="points"))
+    seen = []
+    for rank in range(2):
+        source = BatchSource(data, batch_size=5, seed=3, device=torch.device("cpu"), rank=rank, world_size=2)
+        assert source.batches_per_epoch == 4
+        seen += [source.next()[0] for _ in range(4)]
+    values = torch.cat(seen).flatten().long().sort().values
+    assert torch.equal(values, torch.arange(40))  # every sample exactly once across the two ranks
+    assert not torch.equal(epoch_permutation(40, 3, 0), epoch_permutation(40, 3, 1))  # a new order each epoch
+    assert torch.equal(epoch_permutation(40, 3, 1), epoch_permutation(40, 3, 1))  # and a reproducible one
+
+
+def test_channels_last_applies_to_conv_nets_only():
+    conv = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU())
+    mlp = torch.nn.Linear(3, 3)
+    assert has_conv(conv) and not has_conv(mlp)
+    to_channels_last(conv)
+    assert conv[0].weight.is_contiguous(memory_format=torch.channels_last)
+    to_channels_last(mlp)  # a no-op, not an error
+    out = conv(torch.randn(2, 1, 8, 8).to(memory_format=torch.channels_last))
+    assert out.shape == (2, 4, 6, 6)
+
+
+def test_precision_is_one_switch():
+    cpu = torch.device("cpu")
+    assert not Precision(cpu, "bf16").grad_scaler().is_enabled()  # bf16 needs no scaling
+    assert Precision(cpu, "fp16").grad_scaler().is_enabled()
+    with Precision(cpu, "bf16").autocast():
+        assert torch.mm(torch.randn(2, 2), torch.randn(2, 2)).dtype == torch.bfloat16
+    with Precision(cpu, "fp32").autocast():
+        assert torch.mm(torch.randn(2, 2), torch.randn(2, 2)).dtype == torch.float32
+
+
+@pytest.mark.slow
+def test_compile_trains_on_cpu(tmp_path):
+    result = ganzoo.train("ring-8", steps=6, out=tmp_path / "run", compile=True, quiet=True,
+                          overrides={"generator.hidden": [16], "discriminator.hidden": [16], "train.batch_size": 32,
+                                     "dataset.samples": 512, "train.log_every": 3})  # fmt: skip
+    assert result.step == 6
+    state = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
+    assert not any("_orig_mod" in key for key in state["generator"])  # checkpoints hold the plain modules
