@@ -99,6 +99,21 @@ def make_tiny_mnist(root: Path, folder: str = "MNIST", train: int = 512, test: i
     return root
 
 
+def make_image_folder(folder: Path, count: int = 48) -> Path:
+    """A folder (with sub-folders) of small random PNG images."""
+    import torch
+    from PIL import Image
+
+    folder.mkdir(parents=True)
+    generator = torch.Generator().manual_seed(0)
+    for i in range(count):
+        pixels = (torch.rand(20, 24, 3, generator=generator) * 255).to(torch.uint8).numpy()
+        sub = folder / ("a" if i % 2 else "b")  # nested folders are searched too
+        sub.mkdir(exist_ok=True)
+        Image.fromarray(pixels).save(sub / f"img{i}.png")
+    return folder
+
+
 @pytest.fixture
 def tiny_mnist_root(tmp_path: Path) -> Path:
     """A data root with tiny MNIST and Fashion-MNIST files, read through the real torchvision loader."""

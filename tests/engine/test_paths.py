@@ -10,20 +10,8 @@ import torch
 import ganzoo
 from ganzoo.engine.batches import BatchSource, epoch_permutation
 from ganzoo.engine.runtime import Precision, has_conv, to_channels_last
+from conftest import make_image_folder
 from test_training import assert_same, checkpoint_tensors
-
-
-def make_image_folder(folder: Path, count: int = 48) -> Path:
-    from PIL import Image
-
-    folder.mkdir(parents=True)
-    generator = torch.Generator().manual_seed(0)
-    for i in range(count):
-        pixels = (torch.rand(20, 24, 3, generator=generator) * 255).to(torch.uint8).numpy()
-        sub = folder / ("a" if i % 2 else "b")  # nested folders are searched too
-        sub.mkdir(exist_ok=True)
-        Image.fromarray(pixels).save(sub / f"img{i}.png")
-    return folder
 
 
 FOLDER_SETTINGS = {
