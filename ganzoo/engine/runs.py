@@ -1,0 +1,44 @@
+"""Reading a finished (or stopped) run directory back: its config and its generator."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+from torch import nn
+
+from ganzoo.engine import checkpoint as ckpt
+from ganzoo.engine.api import CONFIG_NAME, _read_run_config
+from ganzoo.specs import DataInfo
+
+
+def load_run_generator(run_dir: Path, *, info: DataInfo, ema: bool = True, registry: Any = None) -> nn.Module:
+    """The run's generator (its EMA when there is one and ``ema``), strictly loaded, in eval mode.
+
+    ``info`` is the data the generator was built for (the run's dataset info).
+    """
+    import ganzoo
+
+    run_dir = Path(run_dir)
+    registry = registry or ganzoo.get_registry()
+    config = _read_run_config(run_dir)
+    state = ckpt.load_checkpoint(run_dir / ckpt.CHECKPOINT_NAME)
+    spec = registry.get("generator", config["generator"]["name"])
+    model = spec.build(info, **config["generator"]["params"])
+    weights = state["ema"] if ema and state["ema"] else state["generator"]
+    model.load_state_dict(weights, strict=True)
+    return model.eval()
+
+
+def run_dataset_info(run_dir: Path, data_dir: Optional[Path] = None, registry: Any = None) -> DataInfo:
+    """The DataInfo of a run's dataset (building the dataset, which may read files)."""
+    import ganzoo
+    from ganzoo.data import resolve_data_root
+
+    registry = registry or ganzoo.get_registry()
+    config = _read_run_config(Path(run_dir))
+    spec = registry.get("dataset", config["dataset"]["name"])
+    return spec.build(resolve_data_root(data_dir), train=True, download=False, **config["dataset"]["params"]).info
+
+
+__all__ = ["CONFIG_NAME", "load_run_generator", "run_dataset_info"]

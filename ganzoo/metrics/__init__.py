@@ -1,0 +1,1 @@
+"""Evaluation metrics (mode coverage for 2-D benchmarks; image metrics come with `ganzoo eval`)."""
