@@ -35,13 +35,13 @@ def test_precedence_defaults_recipe_file_set_explicit(registry, tmp_path: Path):
     assert config["train"]["lr_g"] == 0.25  # --set beats file
     assert config["train"]["seed"] == 11  # --seed beats --set
     assert config["generator"]["params"]["hidden"] == [8, 8]
-    assert config["train"]["lr_d"] == 1e-4  # recipe beats default
+    assert config["train"]["lr_d"] == 1e-3  # recipe beats default (2e-4)
 
 
 def test_components_replace_the_recipes_and_drop_its_params_for_them(registry):
     config = build_config(registry, "ring-8", {"generator": "toy-mlp-g"})
     assert config["generator"] == {"name": "toy-mlp-g", "params": dict(registry.get("generator", "toy-mlp-g").defaults)}
-    assert config["discriminator"]["params"]["hidden"] == [200, 200, 200]  # still the recipe's
+    assert config["discriminator"]["params"]["hidden"] == [128, 128, 128]  # still the recipe's
 
 
 def test_components_without_recipe_must_all_be_named(registry):
