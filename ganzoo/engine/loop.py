@@ -269,15 +269,19 @@ def training_loop(
                 )
             in_warmup = d_steps < d_warmup_steps
 
-            # Discriminator phase. Fakes come from a no-grad pass: they are detached by
-            # construction, so no gradient reaches G and no graph through G is kept.
-            for _ in range(1 if in_warmup else n_critic):
+            # Discriminator phase. D sees fakes detached from G's graph, so no gradient
+            # reaches G. Earlier D steps make their fakes without a graph at all; the
+            # last one keeps its graph, because the generator step reuses those fakes
+            # (as the PyTorch DCGAN example does): one G forward per iteration, not two.
+            d_steps_now = 1 if in_warmup else n_critic
+            for d_step in range(d_steps_now):
                 real, labels = batches.next()
                 z = torch.randn(batch_size, G.latent_dim, device=device, generator=noise)
-                with torch.no_grad(), precision.autocast():
+                keep_graph = not in_warmup and d_step == d_steps_now - 1
+                with torch.set_grad_enabled(keep_graph), precision.autocast():
                     fake = G_run(z, labels)
                 with precision.autocast():
-                    d_terms = loss.discriminator_loss(D_run, real, fake, labels, input_grad)
+                    d_terms = loss.discriminator_loss(D_run, real, fake.detach(), labels, input_grad)
                     d_loss = d_terms.loss
                     if r1_gamma:
                         d_loss = d_loss + (r1_gamma / 2) * r1_penalty(D_run, real, labels, input_grad)
@@ -296,12 +300,10 @@ def training_loop(
             if in_warmup:
                 continue
 
-            # Generator phase. D is frozen so its parameters collect no gradient;
-            # the labels of the last real batch keep the class mix of the data.
+            # Generator phase. D is frozen so its parameters collect no gradient; the
+            # fakes (and the labels of their real batch) are the last D step's.
             D.requires_grad_(False)
-            z = torch.randn(batch_size, G.latent_dim, device=device, generator=noise)
             with precision.autocast():
-                fake = G_run(z, labels)
                 g_terms = loss.generator_loss(D_run, real, fake, labels)
                 g_loss = g_terms.loss
             opt_g.zero_grad(set_to_none=True)

@@ -102,7 +102,11 @@ def to_channels_last(module: nn.Module) -> nn.Module:
 
 
 def optimizer_kwargs(device: torch.device) -> dict[str, bool]:
-    """Fused Adam on CUDA (one kernel for all parameters), foreach elsewhere."""
-    if device.type == "cuda":
+    """Fused Adam on CUDA and CPU (one kernel over all parameters); foreach elsewhere.
+
+    On CPU the fused step is about 5x faster than foreach for the vanilla-mnist
+    MLPs (2.2 ms against 11.6 ms for 2.95 M parameters; benchmarks/README.md).
+    """
+    if device.type in ("cuda", "cpu"):
         return {"fused": True}
     return {"foreach": True}

@@ -1,0 +1,56 @@
+"""Wall time of the ``ganzoo`` CLI starting up, against ``python -c "import torch"``."""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+
+def ganzoo_executable() -> str:
+    """The ``ganzoo`` console script of this interpreter.
+
+    Preferred over whatever ``ganzoo`` is first on PATH: a version manager's
+    shim (pyenv's is a bash script) would add its own start-up to the figure.
+    """
+    beside = Path(sys.executable).with_name("ganzoo")
+    if beside.is_file():
+        return str(beside)
+    found = shutil.which("ganzoo")
+    if found is None:
+        raise SystemExit("error: no ganzoo console script found; pip install -e . first")
+    return found
+
+
+def time_command(argv: list[str], runs: int, warmups: int = 1) -> dict[str, object]:
+    """Median wall time of ``argv`` over ``runs`` runs, after ``warmups`` untimed runs.
+
+    The warm-up fills the page cache, so every timed run is a warm start, the
+    case a user typing commands meets. A non-zero exit fails loudly: a fast
+    crash must not pass as a fast start-up.
+    """
+    times = []
+    for index in range(warmups + runs):
+        start = time.perf_counter()
+        done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        elapsed = time.perf_counter() - start
+        if done.returncode != 0:
+            raise RuntimeError(f"{' '.join(argv)} exited with {done.returncode}: {done.stderr.strip()[-500:]}")
+        if index >= warmups:
+            times.append(elapsed)
+    return {"median_s": statistics.median(times), "runs_s": [round(t, 4) for t in times]}
+
+
+def measure(runs: int, ganzoo: Optional[str] = None) -> dict[str, dict[str, object]]:
+    """Time ``ganzoo --help``, ``ganzoo list`` and the torch import baseline."""
+    ganzoo = ganzoo or ganzoo_executable()
+    commands = {
+        "ganzoo --help": [ganzoo, "--help"],
+        "ganzoo list": [ganzoo, "list"],
+        'python -c "import torch"': [sys.executable, "-c", "import torch"],
+    }
+    return {name: {"argv": argv, **time_command(argv, runs)} for name, argv in commands.items()}
