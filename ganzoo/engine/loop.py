@@ -262,6 +262,7 @@ def training_loop(
             if stop_requested.is_set():
                 save_checkpoint()
                 reporter.message(f"interrupted at step {step}; checkpoint saved")
+                reporter.close()
                 raise Interrupted(
                     f"training was interrupted at step {step} of {total_steps}",
                     f"a checkpoint was saved in {run_dir}",
@@ -285,13 +286,7 @@ def training_loop(
                     d_loss = d_terms.loss
                     if r1_gamma:
                         d_loss = d_loss + (r1_gamma / 2) * r1_penalty(D_run, real, labels, input_grad)
-                opt_d.zero_grad(set_to_none=True)
-                scaler_d.scale(d_loss).backward()
-                if grad_clip:
-                    scaler_d.unscale_(opt_d)
-                    nn.utils.clip_grad_norm_(D.parameters(), grad_clip)
-                scaler_d.step(opt_d)
-                scaler_d.update()
+                _optimizer_step(opt_d, scaler_d, d_loss, D, grad_clip)
                 loss.after_discriminator_step(D)
                 d_steps += 1
                 images_seen += batch_size * dist.world_size
@@ -306,13 +301,7 @@ def training_loop(
             with precision.autocast():
                 g_terms = loss.generator_loss(D_run, real, fake, labels)
                 g_loss = g_terms.loss
-            opt_g.zero_grad(set_to_none=True)
-            scaler_g.scale(g_loss).backward()
-            if grad_clip:
-                scaler_g.unscale_(opt_g)
-                nn.utils.clip_grad_norm_(G.parameters(), grad_clip)
-            scaler_g.step(opt_g)
-            scaler_g.update()
+            _optimizer_step(opt_g, scaler_g, g_loss, G, grad_clip)
             D.requires_grad_(True)
             # D's gradients from its last step are spent: free that memory until the next one.
             opt_d.zero_grad(set_to_none=True)
@@ -366,6 +355,19 @@ def training_loop(
         last_stats=last_stats,
         generator=final.eval(),
     )
+
+
+def _optimizer_step(optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler, loss_value: Tensor,
+                    model: nn.Module, grad_clip: float) -> None:
+    """Backward through the (fp16-scaled) loss, optionally clip, and step: one network's update."""
+    optimizer.zero_grad(set_to_none=True)
+    scaler.scale(loss_value).backward()
+    if grad_clip:
+        # Clipping must see true gradient norms, so unscale first (a no-op unless fp16).
+        scaler.unscale_(optimizer)
+        nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+    scaler.step(optimizer)
+    scaler.update()
 
 
 @torch.no_grad()
