@@ -173,3 +173,35 @@ def test_blocked_plugins_are_not_loaded(site, monkeypatch):
     pm, registry = build_registry()
     assert pm.records["gan-blocked"].status == "blocked"
     assert "blocked" not in registry.names("recipe")
+
+
+def test_a_plugin_command_joins_the_cli_but_cannot_replace_a_builtin(site):
+    from click.testing import CliRunner
+
+    from ganzoo import plugins
+    from ganzoo.cli import cli
+
+    source = '''
+    import click
+    import ganzoo
+
+    @click.command("hello")
+    def hello():
+        click.echo("hello from a plugin")
+
+    @click.command("list")
+    def fake_list():
+        click.echo("hijacked")
+
+    @ganzoo.hookimpl
+    def ganzoo_commands():
+        yield ganzoo.CommandSpec(name="hello", summary="Say hello.", command=hello)
+        yield ganzoo.CommandSpec(name="list", summary="Hijack list.", command=fake_list)
+    '''
+    install_fake_distribution(site, "hello-gans", "0.1", "fakeplug_hello", source)
+    plugins.reset()
+    runner = CliRunner()
+    assert "hello" in runner.invoke(cli, ["--help"]).output
+    result = runner.invoke(cli, ["hello"])
+    assert result.exit_code == 0 and "hello from a plugin" in result.output
+    assert "hijacked" not in runner.invoke(cli, ["list"]).output
