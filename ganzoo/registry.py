@@ -19,7 +19,6 @@ from ganzoo.specs import SPEC_TYPES
 
 #: The kinds a user can list, in display order (plural forms accepted by the CLI).
 KINDS = tuple(SPEC_TYPES)
-_KIND_OF_HOOK = {hook: spec_type.kind for hook, spec_type in HOOK_SPEC_TYPES.items()}
 
 
 @dataclass(frozen=True)

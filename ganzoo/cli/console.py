@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import time
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from ganzoo.engine.report import PlainReporter, Reporter, format_stats

@@ -29,7 +29,7 @@ from ganzoo.data import InMemoryData, resolve_data_root
 from ganzoo.engine import checkpoint as ckpt
 from ganzoo.engine.config import build_config, load_config_file, resumed_config
 from ganzoo.engine.loop import Distributed, Interrupted, TrainResult, training_loop
-from ganzoo.engine.report import PlainReporter, Reporter
+from ganzoo.engine.report import Reporter
 from ganzoo.engine.runtime import configure_backends, resolve_device, to_channels_last
 from ganzoo.errors import ConfigError, GanzooError, RunDirectoryError
 from ganzoo.specs import DataInfo

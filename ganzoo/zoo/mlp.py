@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 from typing import Optional, Sequence
 
-import torch
 from torch import Tensor, nn
 
 from ganzoo.specs import DataInfo
