@@ -109,7 +109,7 @@ def train(
         config = build_config(registry, recipe, components, file_overrides + override_list + explicit)
         run_dir = Path(out) if out else _default_run_dir(config)
         if dist.is_main:
-            _prepare_new_run_dir(run_dir, overwrite)
+            _check_new_run_dir(run_dir, overwrite)  # refuse early, create only once all is built
         resume_state = None
     config["ganzoo_version"] = ganzoo.__version__
     train_cfg = config["train"]
@@ -137,6 +137,8 @@ def train(
 
     # Run bookkeeping, then the loop.
     if dist.is_main:
+        if resume_state is None:
+            _prepare_new_run_dir(run_dir, overwrite)
         ckpt.atomic_write_bytes(run_dir / CONFIG_NAME, (json.dumps(config, indent=2) + "\n").encode())
         _write_run_info(run_dir, "running", config, device, dist)
     reporter = Reporter() if quiet or not dist.is_main else (reporter or _default_reporter())
@@ -182,7 +184,8 @@ def _default_run_dir(config: dict[str, Any]) -> Path:
     return Path("runs") / f"{name}-{stamp}"
 
 
-def _prepare_new_run_dir(run_dir: Path, overwrite: bool) -> None:
+def _check_new_run_dir(run_dir: Path, overwrite: bool) -> None:
+    """Refuse a run directory that would clobber an earlier run."""
     if run_dir.exists() and not run_dir.is_dir():
         raise RunDirectoryError(f"{run_dir} exists and is not a directory", "", "choose another --out")
     if run_dir.is_dir() and any(run_dir.iterdir()):
@@ -192,6 +195,12 @@ def _prepare_new_run_dir(run_dir: Path, overwrite: bool) -> None:
                 "ganzoo never overwrites an earlier run by accident",
                 f"continue it with --resume {run_dir}, choose another --out, or pass --overwrite",
             )
+
+
+def _prepare_new_run_dir(run_dir: Path, overwrite: bool) -> None:
+    """Create the run directory (emptying it first only when ``overwrite``)."""
+    _check_new_run_dir(run_dir, overwrite)
+    if overwrite and run_dir.is_dir():
         shutil.rmtree(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
 

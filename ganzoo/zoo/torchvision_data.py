@@ -22,7 +22,8 @@ def _load(dataset_class: type, folder: str, root: Path, train: bool, download: b
     try:
         ds = dataset_class(str(root), train=train, download=download)
     except Exception as exc:  # torchvision raises RuntimeError, URLError, OSError ...
-        reason = f"download failed ({type(exc).__name__}: {exc})" if download else "downloading is switched off"
+        first_line = str(exc).strip().splitlines()[0].rstrip(":") if str(exc).strip() else ""
+        reason = f"download failed ({type(exc).__name__}: {first_line})" if download else "downloading is switched off"
         raise DataNotFoundError(
             f"{folder} was not found under {root / folder / 'raw'}",
             f"expected the files {', '.join(_RAW_FILES)} there, and {reason}",

@@ -294,6 +294,7 @@ def test_missing_data_names_directory_files_and_variable(tmp_path):
     message = caught.value.message
     assert str(tmp_path / "nowhere" / "MNIST" / "raw") in message
     assert "train-images-idx3-ubyte" in message and "GANZOO_DATA_DIR" in message and "--data-dir" in message
+    assert not (tmp_path / "run").exists()  # a run that never started leaves no directory behind
 
 
 @pytest.mark.parametrize("precision", ["bf16", "fp16"])
