@@ -4,7 +4,8 @@ The public API is small:
 
 * ``hookimpl`` and the spec types (``GeneratorSpec`` ...), for plugin authors;
 * ``get_registry()``, to look up what the installed plugins provide;
-* ``train(...)``, to train any registered combination (imports torch on use).
+* ``train(...)``, to train any registered combination (imports torch on use);
+* ``load(NAME_OR_PATH)``, a published generator in eval mode (imports torch on use).
 
 Importing ``ganzoo`` does not import torch.
 """
@@ -19,6 +20,7 @@ from ganzoo.specs import (
     DataInfo,
     DatasetSpec,
     DiscriminatorSpec,
+    FeatureExtractorSpec,
     GeneratorSpec,
     LossSpec,
     RecipeSpec,
@@ -33,6 +35,7 @@ __all__ = [
     "DataInfo",
     "DatasetSpec",
     "DiscriminatorSpec",
+    "FeatureExtractorSpec",
     "GeneratorSpec",
     "LossSpec",
     "RecipeSpec",
@@ -40,6 +43,7 @@ __all__ = [
     "get_registry",
     "hookimpl",
     "lazy",
+    "load",
     "train",
 ]
 
@@ -56,3 +60,10 @@ def train(*args: Any, **kwargs: Any) -> Any:
     from ganzoo.engine.api import train as _train
 
     return _train(*args, **kwargs)
+
+
+def load(name_or_path: Any, **kwargs: Any) -> Any:
+    """A published generator in eval mode; see :func:`ganzoo.publish.load.load`."""
+    from ganzoo.publish.load import load as _load
+
+    return _load(name_or_path, **kwargs)

@@ -31,6 +31,8 @@ class InMemoryData:
 
     ``x`` may be stored compactly (MNIST as uint8); a batch is decoded as
     ``x[idx].float() * scale + shift``. ``y`` holds int64 labels or is ``None``.
+    A Gaussian-mixture benchmark sets ``mixture_centres`` (M, D) and
+    ``mixture_std`` so that evaluation can count the modes a generator covers.
     """
 
     x: Tensor
@@ -38,6 +40,8 @@ class InMemoryData:
     info: DataInfo
     scale: float = 1.0
     shift: float = 0.0
+    mixture_centres: Optional[Tensor] = None
+    mixture_std: float = 0.0
 
     def __post_init__(self) -> None:
         if tuple(self.x.shape[1:]) != self.info.shape:

@@ -25,6 +25,7 @@ from ganzoo.specs import (
     CommandSpec,
     DatasetSpec,
     DiscriminatorSpec,
+    FeatureExtractorSpec,
     GeneratorSpec,
     LossSpec,
     RecipeSpec,
@@ -140,6 +141,31 @@ def ganzoo_recipes() -> Iterable[RecipeSpec]:
 
 
 @hookspec
+def ganzoo_feature_extractors() -> Iterable[FeatureExtractorSpec]:
+    """Yield feature extractors for evaluation metrics (``ganzoo eval``).
+
+    The weights file must exist and match ``sha256`` when the extractor is
+    used; ``ganzoo list extractor`` shows them without reading any file.
+
+    Example::
+
+        import ganzoo
+
+        @ganzoo.hookimpl
+        def ganzoo_feature_extractors():
+            yield ganzoo.FeatureExtractorSpec(
+                name="my-lenet",
+                summary="LeNet features of my own digits classifier.",
+                build=ganzoo.lazy("ganzoo.evaluation.lenet:LeNet"),
+                datasets=("mnist",),
+                weights="/models/my-lenet.safetensors",
+                sha256="0" * 64,
+                num_classes=10,
+            )
+    """
+
+
+@hookspec
 def ganzoo_commands() -> Iterable[CommandSpec]:
     """Yield extra ``ganzoo`` sub-commands (``click`` commands).
 
@@ -165,5 +191,6 @@ HOOK_SPEC_TYPES = {
     "ganzoo_losses": LossSpec,
     "ganzoo_datasets": DatasetSpec,
     "ganzoo_recipes": RecipeSpec,
+    "ganzoo_feature_extractors": FeatureExtractorSpec,
     "ganzoo_commands": CommandSpec,
 }

@@ -15,6 +15,10 @@ Builder contracts (what ``build`` must return):
 * :class:`LossSpec` -- ``build(**params) -> ganzoo.losses.GANLoss``.
 * :class:`DatasetSpec` -- ``build(root: pathlib.Path, *, train: bool,
   download: bool, **params) -> ganzoo.data.InMemoryData | ganzoo.data.StreamingData``.
+* :class:`FeatureExtractorSpec` -- ``build(**params) -> nn.Module`` whose
+  ``features(x)`` maps images in ``[-1, 1]`` to ``(B, feature_dim)`` vectors and,
+  for classifiers, ``logits(x)`` to ``(B, num_classes)``. Its weights file is
+  checked against ``sha256`` before it is used.
 * :class:`RecipeSpec` -- no builder: it names one component of each kind and
   the hyper-parameters to train them with.
 * :class:`CommandSpec` -- a ``click.Command`` added to the ``ganzoo`` CLI.
@@ -192,6 +196,44 @@ class DatasetSpec(_ComponentSpec):
     kind: ClassVar[str] = "dataset"
 
 
+HEX_SHA256 = re.compile(r"[0-9a-f]{64}\Z")
+
+
+@dataclass(frozen=True)
+class FeatureExtractorSpec(_ComponentSpec):
+    """A network that maps images to features for evaluation metrics (FID, KID ...).
+
+    ``datasets`` names the datasets whose images it was trained for (metrics on
+    other data are refused). ``weights`` is where its safetensors file is, either
+    an absolute path or ``"model_cards:NAME/FILE"`` for the zoo's shipped files;
+    ``sha256`` is the file's expected hash: a file with another hash is refused,
+    and the first eight hex digits name every metric computed with it
+    (``fid[lenet-mnist@1a2b3c4d]``). ``build(**params)`` returns the network
+    without weights; ganzoo loads and checks them.
+    """
+
+    datasets: tuple[str, ...] = ()
+    weights: str = ""
+    sha256: str = ""
+    num_classes: int = 0
+    kind: ClassVar[str] = "extractor"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "datasets", tuple(self.datasets))
+        for dataset in self.datasets:
+            validate_name(dataset, f"extractor {self.name!r} dataset")
+        if not isinstance(self.weights, str) or not self.weights:
+            raise SpecError(f"extractor {self.name!r}: weights must name its safetensors file")
+        if not isinstance(self.sha256, str) or not HEX_SHA256.match(self.sha256):
+            raise SpecError(f"extractor {self.name!r}: sha256 must be 64 lower-case hex digits")
+
+    @property
+    def short_hash(self) -> str:
+        """The first eight hex digits of the weights' sha256, as metric names carry it."""
+        return self.sha256[:8]
+
+
 @dataclass(frozen=True)
 class RecipeSpec:
     """A named, reproducible training set-up built from registered components.
@@ -268,5 +310,6 @@ SPEC_TYPES: dict[str, type] = {
     "discriminator": DiscriminatorSpec,
     "loss": LossSpec,
     "dataset": DatasetSpec,
+    "extractor": FeatureExtractorSpec,
     "command": CommandSpec,
 }

@@ -31,7 +31,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyt
     """No test sees the user's plugin switches or cache, nor another test's cached registry."""
     from ganzoo import plugins
 
-    for name in ("GANZOO_DISABLE_PLUGIN_AUTOLOAD", "GANZOO_BLOCKED_PLUGINS"):
+    for name in ("GANZOO_DISABLE_PLUGIN_AUTOLOAD", "GANZOO_BLOCKED_PLUGINS", "GANZOO_MODEL_PATH"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GANZOO_DATA_DIR", str(tmp_path_factory.mktemp("empty-data-root")))
     plugins.reset()

@@ -15,8 +15,11 @@ import ganzoo
 
 #: Built-in command name -> "module:attribute" of its click command.
 BUILTIN_COMMANDS = {
+    "eval": "ganzoo.cli.eval_cmd:eval_command",
     "list": "ganzoo.cli.list_cmd:list_command",
     "plugins": "ganzoo.cli.plugins_cmd:plugins_command",
+    "publish": "ganzoo.cli.publish_cmd:publish_command",
+    "sample": "ganzoo.cli.sample_cmd:sample_command",
     "train": "ganzoo.cli.train_cmd:train_command",
 }
 
@@ -54,6 +57,7 @@ def cli() -> None:
     Start with:
       ganzoo list                  what the installed plugins provide
       ganzoo train vanilla-mnist   train the vanilla GAN on MNIST
+      ganzoo sample vanilla-mnist  samples from the pretrained model
 
     Datasets are read from --data-dir, else $GANZOO_DATA_DIR, else a per-user
     cache directory (torchvision's layout: ROOT/MNIST/raw/...).

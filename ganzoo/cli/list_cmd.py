@@ -10,10 +10,17 @@ import click
 from ganzoo.errors import UnknownNameError
 
 PLURAL = {"recipe": "recipes", "generator": "generators", "discriminator": "discriminators",
-          "loss": "losses", "dataset": "datasets", "command": "commands"}  # fmt: skip
+          "loss": "losses", "dataset": "datasets", "extractor": "extractors", "command": "commands"}  # fmt: skip
 
 
-def entry_to_json(entry: Any) -> dict[str, Any]:
+def pretrained_models() -> dict[str, str]:
+    """Published model name -> folder, for marking recipes that have pretrained weights (no torch)."""
+    from ganzoo.publish.store import iter_models
+
+    return {name: str(folder) for name, folder in iter_models()}
+
+
+def entry_to_json(entry: Any, pretrained: dict[str, str] | None = None) -> dict[str, Any]:
     """The ``--json`` record of one registry entry (stable keys; see README)."""
     spec = entry.spec
     dist, _, version = entry.provider.partition("==")
@@ -27,7 +34,11 @@ def entry_to_json(entry: Any) -> dict[str, Any]:
         "plugin": entry.plugin,
     }
     if entry.kind == "recipe":
-        record.update(components=spec.components, params=dict(spec.params), paper=spec.paper, expect=spec.expect)
+        record.update(components=spec.components, params=dict(spec.params), paper=spec.paper, expect=spec.expect,
+                      pretrained=(pretrained or {}).get(entry.name))  # fmt: skip
+    elif entry.kind == "extractor":
+        record.update(defaults=dict(spec.defaults), datasets=list(spec.datasets), weights=spec.weights,
+                      sha256=spec.sha256, num_classes=spec.num_classes)  # fmt: skip
     elif entry.kind != "command":
         record.update(defaults=dict(spec.defaults), paper=spec.paper)
         for flag in ("conditional", "labelled"):
@@ -41,10 +52,11 @@ def entry_to_json(entry: Any) -> dict[str, Any]:
 @click.argument("pattern", required=False)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of tables.")
 def list_command(kind: Optional[str], pattern: Optional[str], as_json: bool) -> None:
-    """List registered recipes, generators, discriminators, losses, datasets.
+    """List registered recipes, generators, discriminators, losses, datasets, extractors.
 
     KIND is one of recipes, generators, discriminators, losses, datasets,
-    commands (singular works too). PATTERN is a glob on names, e.g. '*mnist*'.
+    extractors, commands (singular works too). Recipes with pretrained
+    weights (ganzoo sample RECIPE works at once) are marked with *. PATTERN is a glob on names, e.g. '*mnist*'.
     A lone argument that is not a kind is taken as a pattern.
 
     \b
@@ -65,16 +77,17 @@ def list_command(kind: Optional[str], pattern: Optional[str], as_json: bool) -> 
                 raise
             kind, pattern = None, kind
     entries = registry.list(kind, pattern)
+    pretrained = pretrained_models() if any(e.kind == "recipe" for e in entries) else {}
     if as_json:
-        payload = {"entries": [entry_to_json(e) for e in entries], "problems": list(registry.problems)}
+        payload = {"entries": [entry_to_json(e, pretrained) for e in entries], "problems": list(registry.problems)}
         click.echo(json.dumps(payload, indent=2))
         return
-    _print_entries(entries, kind, pattern)
+    _print_entries(entries, kind, pattern, pretrained)
     for problem in registry.problems:
         click.echo(f"warning: {problem}", err=True)
 
 
-def _print_entries(entries: list[Any], kind: Optional[str], pattern: Optional[str]) -> None:
+def _print_entries(entries: list[Any], kind: Optional[str], pattern: Optional[str], pretrained: dict[str, str]) -> None:
     from ganzoo.cli import console
 
     if not entries:
@@ -88,7 +101,8 @@ def _print_entries(entries: list[Any], kind: Optional[str], pattern: Optional[st
     for k, group in by_kind.items():
         if k == "recipe":
             columns = ["name", "summary", "components (G / D / loss / data)", "provided by"]
-            rows = [[e.name, e.spec.summary, " / ".join(e.spec.components.values()), e.provider] for e in group]
+            rows = [[e.name + (" *" if e.name in pretrained else ""), e.spec.summary,
+                     " / ".join(e.spec.components.values()), e.provider] for e in group]  # fmt: skip
         else:
             columns = ["name", "summary", "provided by"]
             rows = [[e.name, e.spec.summary, e.provider] for e in group]
@@ -99,3 +113,5 @@ def _print_entries(entries: list[Any], kind: Optional[str], pattern: Optional[st
             width = max(len(row[0]) for row in rows)
             for row in rows:
                 click.echo("  " + row[0].ljust(width) + "  " + "  ".join(row[1:]))
+    if pretrained and "recipe" in by_kind:
+        click.echo("* pretrained weights ship with ganzoo: try 'ganzoo sample NAME'")

@@ -33,7 +33,7 @@ def _mixture(centres: torch.Tensor, std: float, samples: int, seed: int) -> InMe
     generator = torch.Generator().manual_seed(seed)
     which = torch.randint(len(centres), (samples,), generator=generator)
     points = centres[which] + std * torch.randn(samples, 2, generator=generator)
-    return InMemoryData(x=points, y=None, info=POINTS)
+    return InMemoryData(x=points, y=None, info=POINTS, mixture_centres=centres, mixture_std=std)
 
 
 def build_ring(root: Path | None = None, *, train: bool = True, download: bool = False, modes: int = 8,

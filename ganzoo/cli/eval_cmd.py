@@ -1,0 +1,70 @@
+"""``ganzoo eval``: offline metrics of a run or a published model, every number pinned to what produced it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import click
+
+
+@click.command("eval")
+@click.argument("target")
+@click.option("--n", "n", type=int, default=10_000, show_default=True, help="Generated samples (and at most as many reference samples).")
+@click.option("--metrics", help="Comma-separated families: fid,kid,pr,dc,classes for images; modes for 2-D mixtures. Default: all that apply.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the noise (and of KID's subsets).")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Dataset root for the reference split. Default: $GANZOO_DATA_DIR, else a per-user cache.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the results as JSON to this file.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
+def eval_command(target: str, n: int, metrics: Optional[str], seed: int, device: str, data_dir: Optional[Path],
+                 out: Optional[Path], as_json: bool) -> None:
+    """Evaluate TARGET: a run directory (its EMA generator) or a published model (name, folder or .safetensors).
+
+    Image metrics are computed in the feature space of a LeNet classifier that
+    ganzoo trained for the dataset; their names carry the extractor and its
+    hash, e.g. fid[lenet-mnist@1a2b3c4d], because they are not comparable to
+    Inception-based FIDs. A run directory's results are appended to
+    RUN_DIR/eval.json, where `ganzoo publish` finds them.
+
+    \b
+    Examples:
+      ganzoo eval runs/vanilla-mnist-20261124-101500
+      ganzoo eval vanilla-mnist --n 5000 --metrics fid,kid --json
+      ganzoo eval model_cards/ring-8
+    """
+    from ganzoo.engine.checkpoint import atomic_write_bytes
+    from ganzoo.engine.runtime import resolve_device
+    from ganzoo.evaluation.targets import append_run_evaluation, evaluate_target, is_run_dir
+
+    families = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
+    evaluation, record = evaluate_target(target, n=n, metrics=families, seed=seed, device=str(resolve_device(device)),
+                                         data_dir=data_dir)  # fmt: skip
+    if is_run_dir(Path(target)):
+        append_run_evaluation(Path(target), record)
+    if out is not None:
+        atomic_write_bytes(out, (json.dumps(record, indent=2) + "\n").encode())
+    if as_json:
+        click.echo(json.dumps(record, indent=2))
+        return
+    _print(record)
+
+
+def _print(record: dict) -> None:
+    from ganzoo.cli import console
+
+    rows = []
+    for m in record["metrics"]:
+        std = f" ± {m['std']:.4g}" if m.get("std") is not None else ""
+        rows.append([m["name"], f"{m['value']:.4g}{std}", "higher" if m["higher_is_better"] else "lower",
+                     f"{m['n_generated']} / {m['n_reference']}", m["reference"]])  # fmt: skip
+    columns = ["metric", "value", "better", "N gen / N ref", "reference"]
+    if console.is_terminal():
+        console.print_table(f"{record['target']} (seed {record['metrics'][0]['seed']}, {record['seconds']} s)", columns, rows)
+    else:
+        for row in rows:
+            click.echo("  ".join(row))
+    if any(m.get("extractor") for m in record["metrics"]):
+        click.echo("note: LeNet-feature metrics compare ganzoo models with each other, not with published Inception FIDs.")

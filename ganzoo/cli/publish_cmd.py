@@ -1,0 +1,38 @@
+"""``ganzoo publish``: a finished run to a model folder (safetensors, config, samples, model card)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import click
+
+
+@click.command("publish")
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--name", help="Model name (default: the run's recipe). Letters, digits and dashes.")
+@click.option("--to", "to", type=click.Path(file_okay=False, path_type=Path), default=Path("model_cards"),
+              show_default=True, help="Folder the model folder is created in.")
+@click.option("--with-discriminator", is_flag=True, help="Also publish the discriminator's weights.")
+@click.option("--best", "use_best", is_flag=True, help="Publish the checkpoint --eval-every ranked best, not the latest.")
+@click.option("--force", is_flag=True, help="Replace an existing model of that name.")
+@click.option("--license", "license_", default="mit", show_default=True, help="License id for the model card.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Dataset root (for the data's shape).")
+def publish_command(run_dir: Path, name: Optional[str], to: Path, with_discriminator: bool, use_best: bool,
+                    force: bool, license_: str, data_dir: Optional[Path]) -> None:
+    """Publish RUN_DIR's generator (its EMA) as TO/NAME/: model.safetensors, config.json, samples.png, README.md.
+
+    The card holds the newest results of `ganzoo eval RUN_DIR`; evaluate first
+    to have them in it. Nothing is replaced without --force, and a failing
+    publish leaves no half-written folder.
+
+    \b
+    Examples:
+      ganzoo eval runs/my-run && ganzoo publish runs/my-run --name my-digits
+      ganzoo sample model_cards/my-digits
+    """
+    from ganzoo.publish.publish import publish
+
+    folder = publish(run_dir, name=name, to=to, with_discriminator=with_discriminator, use_best=use_best, force=force,
+                     license=license_, data_dir=data_dir)  # fmt: skip
+    click.echo(f"published {folder} (model.safetensors, config.json, samples.png, README.md)")

@@ -1,0 +1,51 @@
+"""``ganzoo sample``: images (a grid, single files, or a latent interpolation) from a published model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import click
+
+
+@click.command("sample")
+@click.argument("model")
+@click.option("--n", "n", type=int, help="Samples to draw (default 64; frames of the strip with --interpolate: 10).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the noise.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="PNG to write (default MODEL-seedS.png).")
+@click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), help="Write one PNG per sample into this folder.")
+@click.option("--class", "class_", type=int, help="Class to draw (class-conditional models).")
+@click.option("--interpolate", is_flag=True, help="A strip walking the latent space between two noise vectors.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
+@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path], out_dir: Optional[Path],
+                   class_: Optional[int], interpolate: bool, device: str, force: bool) -> None:
+    """Draw samples from MODEL: a name from the zoo (ganzoo list marks recipes with weights), a folder or a .safetensors file.
+
+    \b
+    Examples:
+      ganzoo sample vanilla-mnist
+      ganzoo sample cgan-mnist --class 7 --n 16 --out sevens.png
+      ganzoo sample dcgan-mnist --interpolate --n 12 --seed 3
+      ganzoo sample vanilla-mnist --n 100 --out-dir digits/
+    """
+    from ganzoo.engine.runtime import resolve_device
+    from ganzoo.publish import sampling
+    from ganzoo.publish.load import load_model
+    from ganzoo.publish.sampling import SamplingError as SampleError
+
+    if out is not None and out_dir is not None:
+        raise SampleError("--out and --out-dir were both given", "one writes a grid, the other single images", "choose one")
+    n = n if n is not None else (10 if interpolate else 64)
+    if n < 1 or n > 100_000:
+        raise SampleError(f"--n must be between 1 and 100000, got {n}", "", "ask for fewer samples")
+    loaded = load_model(model, device=resolve_device(device))
+    name = loaded.config.get("name") or Path(model).stem
+    labels = sampling.class_labels(loaded, class_, n)
+    if out_dir is not None:
+        paths = sampling.write_images(loaded, out_dir, n=n, seed=seed, labels=labels, force=force, interpolate=interpolate)
+        click.echo(f"wrote {len(paths)} images to {out_dir}")
+        return
+    out = out or Path(f"{name}-seed{seed}{'-interp' if interpolate else ''}.png")
+    sampling.write_grid(loaded, out, n=n, seed=seed, labels=labels, force=force, interpolate=interpolate)
+    click.echo(f"wrote {out}")

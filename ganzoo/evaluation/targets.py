@@ -1,0 +1,77 @@
+"""What ``ganzoo eval`` evaluates: a run directory or a published model, and where results go.
+
+A run directory's results are appended to ``RUN_DIR/eval.json`` (newest last);
+``ganzoo publish`` copies the newest into the model card. A published model
+is evaluated read-only (results are printed, or written to ``--out``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+import torch
+
+import ganzoo
+from ganzoo.engine.checkpoint import atomic_write_bytes
+from ganzoo.evaluation.evaluate import Evaluation, evaluate
+
+EVAL_FORMAT = "ganzoo-eval"
+RUN_EVAL_NAME = "eval.json"
+
+
+def is_run_dir(path: Path) -> bool:
+    """A directory written by ``ganzoo train`` (it has config.json and checkpoint.pt)."""
+    return path.is_dir() and (path / "config.json").is_file() and (path / "checkpoint.pt").is_file()
+
+
+def evaluate_target(target: str | Path, *, n: int = 10_000, metrics: Optional[Sequence[str]] = None, seed: int = 0,
+                    device: str = "cpu", data_dir: Any = None, registry: Any = None) -> tuple[Evaluation, dict[str, Any]]:
+    """Evaluate a run directory (its EMA generator) or a published model; return the evaluation and its record."""
+    registry = registry or ganzoo.get_registry()
+    device_ = torch.device(device)
+    path = Path(target)
+    if is_run_dir(path):
+        from ganzoo.engine.api import _read_run_config
+        from ganzoo.engine.runs import load_run_generator, run_dataset_info
+
+        config = _read_run_config(path)
+        info = run_dataset_info(path, data_dir, registry)
+        generator = load_run_generator(path, info=info, registry=registry).to(device_)
+        dataset, params = config["dataset"]["name"], config["dataset"]["params"]
+        conditional = bool(getattr(registry.get("generator", config["generator"]["name"]), "conditional", False))
+        kind = "run"
+    else:
+        from ganzoo.publish.load import load_model
+
+        model = load_model(target, device=device_, registry=registry)
+        generator, info, config = model.generator, model.info, model.config
+        dataset, params, conditional = config["dataset"]["name"], config["dataset"]["params"], model.conditional
+        kind = "model"
+    evaluation = evaluate(generator, info=info, dataset=dataset, dataset_params=params, n=n, metrics=metrics,
+                          seed=seed, device=device_, data_dir=data_dir, registry=registry, conditional=conditional)  # fmt: skip
+    record = {
+        "target": str(target),
+        "kind": kind,
+        "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "ganzoo_version": ganzoo.__version__,
+        "torch_version": torch.__version__,
+        "seconds": round(evaluation.seconds, 2),
+        "primary": evaluation.primary,
+        "metrics": [r.to_json() for r in evaluation.records],
+    }
+    return evaluation, record
+
+
+def append_run_evaluation(run_dir: Path, record: dict[str, Any]) -> Path:
+    """Append ``record`` to ``RUN_DIR/eval.json`` atomically; return the file."""
+    path = Path(run_dir) / RUN_EVAL_NAME
+    try:
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except ValueError:
+        data = {}
+    data = {"format": EVAL_FORMAT, "evaluations": list(data.get("evaluations") or []) + [record]}
+    atomic_write_bytes(path, (json.dumps(data, indent=2) + "\n").encode())
+    return path

@@ -1,0 +1,153 @@
+"""Model cards: Hugging Face-style README.md with YAML front matter, for generators and extractors."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Mapping
+
+from ganzoo.publish import yaml_emit
+
+
+def front_matter(meta: Mapping[str, Any]) -> str:
+    """``---`` fenced YAML front matter for ``meta``."""
+    return "---\n" + yaml_emit.dump(meta) + "---\n"
+
+
+def split_front_matter(text: str) -> tuple[str, str]:
+    """(YAML text, body) of a card; the YAML text is empty when there is no front matter."""
+    if not text.startswith("---\n"):
+        return "", text
+    end = text.find("\n---\n", 4)
+    if end < 0:
+        return "", text
+    return text[4:end + 1], text[end + 5:]
+
+
+DATASET_TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "ring-8": "Ring of 8 Gaussians",
+                  "grid-25": "Grid of 25 Gaussians"}  # fmt: skip
+
+
+def model_card(config: Mapping[str, Any], *, license: str = "mit") -> str:
+    """The README.md of a published generator: YAML front matter, then the card body."""
+    name = config["name"]
+    dataset = config["dataset"]["name"]
+    title = DATASET_TITLES.get(dataset, dataset)
+    images = config["data"]["modality"] == "image"
+    conditional = bool(config["generator"].get("conditional"))
+    evaluation = list(config.get("evaluation") or [])
+    meta: dict[str, Any] = {
+        "library_name": "ganzoo",
+        "license": license,
+        "tags": ["ganzoo", "gan", "pytorch", "safetensors", config["generator"]["name"], config["loss"]["name"]]
+        + (["class-conditional"] if conditional else []) + ([] if images else ["2d-toy-data"]),
+        "datasets": [dataset],
+    }
+    if images:
+        meta["pipeline_tag"] = "unconditional-image-generation"
+    task = {"type": "unconditional-image-generation" if images else "density-estimation",
+            "name": "Class-conditional image generation" if conditional else "Image generation" if images else "2-D generation"}  # fmt: skip
+    meta["model-index"] = [{
+        "name": name,
+        "results": [{
+            "task": task,
+            "dataset": {"type": dataset, "name": title, "split": _split(evaluation)},
+            "metrics": [{"type": r["name"], "name": r["name"], "value": _round(r["value"]), "verified": False} for r in evaluation],
+        }] if evaluation else [],
+    }]  # fmt: skip
+    return front_matter(meta) + "\n" + _body(config, title, evaluation, images, conditional)
+
+
+def _split(evaluation: list[Mapping[str, Any]]) -> str:
+    return str(evaluation[0]["reference"]).partition(":")[2] or "test" if evaluation else "test"
+
+
+def _round(value: float) -> float:
+    return float(f"{value:.6g}")
+
+
+def _body(config: Mapping[str, Any], title: str, evaluation: list[Mapping[str, Any]], images: bool, conditional: bool) -> str:
+    name = config["name"]
+    training = config["training"]
+    train = config["train"]
+    g, d, loss = config["generator"], config["discriminator"], config["loss"]
+    paper = config.get("paper") or g.get("paper") or ""
+    what = config.get("recipe_summary") or f"A {g['name']} generator trained against {d['name']} with the {loss['name']} loss."
+    weights = "an exponential moving average of the generator" if config["weights"]["generator"] == "ema" else "the generator"
+    lines = [
+        f"# {name}",
+        "",
+        f"{what} Trained with [ganzoo](https://github.com/ganzoo/ganzoo) on {title}; the weights are {weights}"
+        + (" and the discriminator." if config["weights"]["discriminator"] else "."),
+        "",
+    ]
+    if paper:
+        lines += [f"Paper: {paper}.", ""]
+    lines += ["![samples](samples.png)", "",
+              "*Samples drawn with seed 0" + (", one column per class" if conditional else "") + ".*", ""]  # fmt: skip
+    lines += ["## How it was trained", "", "| | |", "|---|---|"]
+    rows = [
+        ("recipe", f"`{config['recipe']}`" if config.get("recipe") else "(components given directly)"),
+        ("generator", f"`{g['name']}` {json.dumps(g['params'])} from {g['provider']}"),
+        ("discriminator", f"`{d['name']}` {json.dumps(d['params'])} from {d['provider']}"),
+        ("loss", f"`{loss['name']}` {json.dumps(loss['params'])} from {loss['provider']}"),
+        ("dataset", f"`{config['dataset']['name']}` {json.dumps(config['dataset']['params'])}"),
+        ("steps / images seen", f"{training['steps']:,} / {training['images_seen']:,}"),
+        ("batch size", str(train.get("batch_size"))),
+        ("learning rates (G / D)", f"{train.get('lr_g')} / {train.get('lr_d')}, betas {train.get('betas_g')} / {train.get('betas_d')}"),
+        ("EMA half-life", f"{train.get('ema_halflife_kimg')} kimg"),
+        ("precision", str(train.get("precision"))),
+        ("seed", str(training.get("seed"))),
+        ("wall time", f"{training['wall_time_s']:.0f} s on {training.get('hardware')}, {training.get('world_size', 1)} process(es)"),
+        ("software", f"torch {training.get('torch')}, ganzoo {training.get('ganzoo')}"
+         + (f", commit `{training['git_commit'][:12]}`" if training.get("git_commit") else "")),
+    ]  # fmt: skip
+    lines += [f"| {k} | {v} |" for k, v in rows] + [""]
+    if config.get("recipe"):
+        lines += ["Reproduce it:", "", "```bash", f"ganzoo train {config['recipe']} --seed {training.get('seed')}", "```", ""]
+    lines += ["## Evaluation", ""]
+    if evaluation:
+        first = evaluation[0]
+        lines += [f"{first['n_generated']:,} generated samples against {first['n_reference']:,} reference samples "
+                  f"({first['reference']}), seed {first['seed']}." if first["n_reference"] else
+                  f"{first['n_generated']:,} generated samples, seed {first['seed']} (the VEEGAN / PacGAN protocol: "
+                  "a sample is high quality within 3 standard deviations of a mode; a mode is covered with 20 of them).",
+                  "", "| metric | value | better |", "|---|---|---|"]  # fmt: skip
+        for record in evaluation:
+            std = f" ± {_round(record['std'])}" if record.get("std") is not None else ""
+            lines.append(f"| `{record['name']}` | {_round(record['value'])}{std} | {'higher' if record.get('higher_is_better') else 'lower'} |")
+        if any(r.get("extractor") for r in evaluation):
+            lines += ["", "Image metrics are computed in the feature space of ganzoo's LeNet extractor for this dataset "
+                      "(named with its hash in brackets). **They are not comparable to published FID / KID numbers**, "
+                      "which use Inception-v3 features; they compare ganzoo models with each other."]  # fmt: skip
+        lines.append("")
+    else:
+        lines += ["Not evaluated: run `ganzoo eval` on the run directory before publishing.", ""]
+    cls = " --class 3" if conditional else ""
+    lines += [
+        "## How to use",
+        "",
+        "```bash",
+        "pip install ganzoo",
+        f"ganzoo sample {name} --n 64 --seed 1{cls} --out samples.png",
+        "```",
+        "",
+        "```python",
+        "import torch, ganzoo",
+        "",
+        f'G = ganzoo.load("{name}")  # eval mode; strict, safetensors only',
+        "z = torch.randn(16, G.latent_dim)",
+        "with torch.no_grad():",
+        f"    x = G(z{', torch.full((16,), 3)' if conditional else ''})  # {'images in ' + str(config['data']['value_range']) if images else '2-D points'}",
+        "```",
+        "",
+        "## Intended use and limitations",
+        "",
+        f"A small model for learning, teaching and research on GANs: it reproduces the {title} distribution at "
+        f"{'x'.join(str(s) for s in config['data']['shape'])} and nothing else. It was trained for minutes on a CPU, "
+        "so its samples are recognisable but far from state-of-the-art quality; expect artefacts and some missing "
+        "variety. Do not use generated samples as if they were real data (for example to pad a dataset for "
+        "evaluation, or to pass off synthetic images as genuine); generative models can be misused to produce "
+        "deceptive fake media, and anyone publishing generated content should label it as synthetic.",
+        "",
+    ]
+    return "\n".join(lines)

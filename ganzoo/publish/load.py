@@ -1,0 +1,146 @@
+"""``ganzoo.load(NAME_OR_PATH)``: a published generator, rebuilt from its config and strictly loaded.
+
+Nothing from the files is executed: the weights are safetensors, the config is
+JSON naming registered components, and the components' code comes from the
+installed plugins.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import torch
+from torch import nn
+
+from ganzoo.errors import GanzooError, UnknownNameError
+from ganzoo.publish.store import CONFIG_NAME, WEIGHTS_NAME, resolve_model
+from ganzoo.publish.weights import WeightsError, load_state_strictly, load_weights
+from ganzoo.specs import DataInfo
+
+MODEL_FORMAT = "ganzoo-model"
+MODEL_FORMAT_VERSION = 1
+
+
+@dataclass
+class LoadedModel:
+    """A published model: its generator (eval mode), optional discriminator, config and folder."""
+
+    generator: nn.Module
+    discriminator: Optional[nn.Module]
+    config: dict[str, Any]
+    info: DataInfo
+    path: Path
+
+    @property
+    def conditional(self) -> bool:
+        return bool(self.config["generator"].get("conditional"))
+
+
+def load(name_or_path: str | Path, *, device: torch.device | str = "cpu", registry: Any = None) -> nn.Module:
+    """The generator of a published model, in eval mode on ``device``.
+
+    ``name_or_path`` is a model name (``vanilla-mnist``: looked up in the model
+    folders, see :mod:`ganzoo.publish.store`), a folder written by
+    ``ganzoo publish``, or a lone ``model.safetensors`` (its metadata holds the
+    config). Missing or unexpected weights are errors::
+
+        G = ganzoo.load("vanilla-mnist")
+        images = G(torch.randn(16, G.latent_dim))
+    """
+    return load_model(name_or_path, device=device, registry=registry).generator
+
+
+def load_model(name_or_path: str | Path, *, device: torch.device | str = "cpu", with_discriminator: bool = False,
+               registry: Any = None) -> LoadedModel:
+    """The whole published model; the discriminator too when asked and present."""
+    import ganzoo
+
+    registry = registry or ganzoo.get_registry()
+    path = resolve_model(name_or_path)
+    weights_file = path / WEIGHTS_NAME if path.is_dir() else path
+    tensors, metadata = load_weights(weights_file)
+    config = _config(path, weights_file, metadata)
+    info = DataInfo(shape=tuple(config["data"]["shape"]), num_classes=config["data"]["num_classes"],
+                    modality=config["data"]["modality"], value_range=tuple(config["data"]["value_range"]))  # fmt: skip
+    generator = _rebuild(registry, "generator", config, info, tensors, weights_file)
+    discriminator = None
+    if with_discriminator:
+        if not config.get("weights", {}).get("discriminator"):
+            raise GanzooError(f"{weights_file} holds no discriminator", "it was published without one",
+                              "re-publish the run with --with-discriminator")  # fmt: skip
+        discriminator = _rebuild(registry, "discriminator", config, info, tensors, weights_file)
+    else:
+        tensors = {k: v for k, v in tensors.items() if not k.startswith("discriminator.")}
+        _check_no_leftovers(tensors, weights_file)
+    return LoadedModel(generator=generator.to(device).eval(), info=info, config=config, path=path,
+                       discriminator=discriminator.to(device).eval() if discriminator is not None else None)  # fmt: skip
+
+
+def _config(path: Path, weights_file: Path, metadata: dict[str, str]) -> dict[str, Any]:
+    """The model's config: config.json beside the weights, which must agree with the weights' metadata."""
+    try:
+        embedded = json.loads(metadata["config"]) if "config" in metadata else None
+    except ValueError:
+        embedded = None
+    config_file = path / CONFIG_NAME if path.is_dir() else None
+    if config_file is not None and config_file.is_file():
+        try:
+            config = json.loads(config_file.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise WeightsError(f"{config_file} is not valid JSON", str(exc), "re-publish the model") from None
+        if embedded is not None and _components(embedded) != _components(config):
+            raise WeightsError(
+                f"{config_file} does not match {weights_file}",
+                f"the config names {_components(config)}, the weights were published for {_components(embedded)}",
+                "keep each model's config.json and model.safetensors together (re-publish it)",
+            )
+    elif embedded is not None:
+        config = embedded
+    else:
+        raise WeightsError(
+            f"{weights_file} does not say which model it holds",
+            "it has no ganzoo config in its metadata and no config.json beside it",
+            "load a file written by `ganzoo publish`",
+        )
+    if config.get("format") != MODEL_FORMAT or int(config.get("format_version", 0)) > MODEL_FORMAT_VERSION:
+        raise WeightsError(
+            f"{weights_file} is not a ganzoo model this version can read",
+            f"format {config.get('format')!r} version {config.get('format_version')!r}",
+            "upgrade ganzoo, or load a model published by ganzoo",
+        )
+    return config
+
+
+def _components(config: dict[str, Any]) -> dict[str, Any]:
+    return {kind: config.get(kind, {}).get("name") for kind in ("generator", "discriminator", "dataset")} | {
+        "data": config.get("data")
+    }
+
+
+def _rebuild(registry: Any, kind: str, config: dict[str, Any], info: DataInfo, tensors: dict[str, torch.Tensor],
+             weights_file: Path) -> nn.Module:
+    part = config[kind]
+    try:
+        spec = registry.get(kind, part["name"])
+    except UnknownNameError:
+        dist, _, version = str(part.get("provider", "")).partition("==")
+        raise GanzooError(
+            f"this model needs the {kind} {part['name']!r}, which no installed plugin provides",
+            f"it was published with {dist or 'an unknown distribution'}" + (f" {version}" if version else ""),
+            f"pip install {dist}" + (f"=={version}" if version else "") if dist else "install the plugin that provides it",
+        ) from None
+    model = spec.build(info, **part["params"])
+    prefix = f"{kind}."
+    state = {key[len(prefix):]: value for key, value in tensors.items() if key.startswith(prefix)}
+    load_state_strictly(model, state, f"{kind} {part['name']!r}", weights_file)
+    return model
+
+
+def _check_no_leftovers(tensors: dict[str, torch.Tensor], weights_file: Path) -> None:
+    unknown = sorted(k for k in tensors if not k.startswith("generator."))
+    if unknown:
+        raise WeightsError(f"{weights_file} holds tensors ganzoo does not know", f"e.g. {unknown[:3]}",
+                           "load a file written by `ganzoo publish`")  # fmt: skip

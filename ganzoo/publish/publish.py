@@ -1,0 +1,200 @@
+"""``ganzoo publish``: turn a run directory into a model folder (weights, config, samples, card).
+
+The folder is assembled in a temporary sibling directory and moved into place
+with renames, so a failing publish leaves no half-written model, and an
+existing model is replaced only with ``force``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
+import torch
+
+import ganzoo
+from ganzoo.engine import checkpoint as ckpt
+from ganzoo.errors import GanzooError
+from ganzoo.publish.card import model_card
+from ganzoo.publish.load import MODEL_FORMAT, MODEL_FORMAT_VERSION, load_model
+from ganzoo.publish.store import CARD_NAME, CONFIG_NAME, SAMPLES_NAME, WEIGHTS_NAME
+from ganzoo.publish.weights import save_weights
+from ganzoo.specs import DataInfo, SpecError, validate_name
+
+SAMPLE_SEED = 0
+SAMPLE_COUNT = 64
+BEST_NAME = "best.pt"
+RUN_EVAL_NAME = "eval.json"
+
+
+class PublishError(GanzooError):
+    """A run that cannot be published as asked."""
+
+
+def publish(run_dir: str | Path, *, name: Optional[str] = None, to: str | Path | None = None,
+            with_discriminator: bool = False, use_best: bool = False, force: bool = False,
+            license: str = "mit", data_dir: Any = None, registry: Any = None) -> Path:
+    """Publish a run's generator (its EMA when it has one) as ``to/NAME/``; return that folder.
+
+    ``to`` defaults to ``./model_cards``; ``name`` to the run's recipe (or its
+    generator's name). ``use_best`` publishes the checkpoint the run's
+    evaluation ranked best (``best.pt``) instead of the latest.
+    """
+    from ganzoo.engine.api import RUN_INFO_NAME, _read_run_config
+    from ganzoo.engine.runs import run_dataset_info
+
+    registry = registry or ganzoo.get_registry()
+    run_dir = Path(run_dir)
+    config = _read_run_config(run_dir)
+    run_info = _read_json(run_dir / RUN_INFO_NAME)
+    name = name or config.get("recipe") or config["generator"]["name"]
+    try:
+        validate_name(name, "model name")
+    except SpecError as exc:
+        raise PublishError(f"cannot publish under the name {name!r}", str(exc), "choose another --name") from None
+    target = Path(to or "model_cards") / name
+    if target.exists() and not force:
+        raise PublishError(f"{target} already exists", "publishing never replaces a model by accident",
+                           "pass --force to replace it, or choose another --name or --to")  # fmt: skip
+    if run_info.get("status") not in ("finished", "interrupted"):
+        raise PublishError(f"the run in {run_dir} has not finished (status {run_info.get('status')!r})",
+                           "its checkpoint may be from an unfinished or failed run",
+                           "let it finish, or resume it with ganzoo train --resume")  # fmt: skip
+    checkpoint_file = run_dir / (BEST_NAME if use_best else ckpt.CHECKPOINT_NAME)
+    if not checkpoint_file.is_file():
+        raise PublishError(f"{checkpoint_file} does not exist", "best.pt exists only when the run evaluated during training"
+                           if use_best else "the run left no checkpoint", "publish the latest checkpoint, or train with --eval-every")  # fmt: skip
+    state = ckpt.load_checkpoint(checkpoint_file)
+    info = run_dataset_info(run_dir, data_dir, registry)
+    weights = state["ema"] if state["ema"] else state["generator"]
+    tensors = {f"generator.{k}": v for k, v in weights.items()}
+    if with_discriminator:
+        tensors.update({f"discriminator.{k}": v for k, v in state["discriminator"].items()})
+    model_config = _model_config(name, config, run_info, state, info, registry, bool(state["ema"]), with_discriminator,
+                                 _latest_evaluation(run_dir), checkpoint_file.name)  # fmt: skip
+    metadata = {"format": "pt", "ganzoo_version": ganzoo.__version__, "config": json.dumps(model_config, sort_keys=True),
+                **{kind: model_config[kind]["name"] for kind in ("generator", "discriminator", "loss", "dataset")},
+                "recipe": model_config["recipe"] or ""}  # fmt: skip
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".publishing", dir=target.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; a published model is for everyone to read
+    try:
+        save_weights(staging / WEIGHTS_NAME, tensors, metadata)
+        (staging / CONFIG_NAME).write_text(json.dumps(model_config, indent=2) + "\n", encoding="utf-8")
+        # Samples come from the *published* files, so the card shows what ganzoo.load gives.
+        loaded = load_model(staging, registry=registry, with_discriminator=with_discriminator)
+        (staging / SAMPLES_NAME).write_bytes(sample_picture(loaded, data_dir=data_dir, registry=registry))
+        (staging / CARD_NAME).write_text(model_card(model_config, license=license), encoding="utf-8")
+        _move_into_place(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return target
+
+
+def sample_picture(model: Any, *, seed: int = SAMPLE_SEED, count: int = SAMPLE_COUNT, data_dir: Any = None,
+                   registry: Any = None) -> bytes:
+    """The PNG a card shows: a grid of ``count`` samples (a column per class when conditional),
+    or a scatter plot of 2,500 points over the data for 2-D models."""
+    from ganzoo.engine.samples import grid_png, scatter_png
+    from ganzoo.publish.sampling import class_labels, draw
+
+    info = model.info
+    if info.modality == "points":
+        return scatter_png(draw(model, n=2500, seed=seed), _reference_points(model.config, data_dir, registry))
+    labels = class_labels(model, None, count)
+    columns = info.num_classes if labels is not None and count % info.num_classes == 0 else None
+    return grid_png(draw(model, n=count, seed=seed, labels=labels), info, nrow=columns)
+
+
+def _reference_points(config: dict[str, Any], data_dir: Any, registry: Any) -> Optional[torch.Tensor]:
+    from ganzoo.evaluation.evaluate import build_reference
+
+    try:
+        return build_reference(config["dataset"]["name"], config["dataset"]["params"], data_dir, registry).x[:2500]
+    except GanzooError:
+        return None
+
+
+def _model_config(name: str, config: dict[str, Any], run_info: dict[str, Any], state: dict[str, Any], info: DataInfo,
+                  registry: Any, has_ema: bool, with_discriminator: bool, evaluation: Optional[dict[str, Any]],
+                  checkpoint_name: str) -> dict[str, Any]:
+    parts = {}
+    for kind in ("generator", "discriminator", "loss", "dataset"):
+        entry = registry.entry(kind, config[kind]["name"])
+        parts[kind] = {"name": entry.name, "params": config[kind]["params"], "provider": entry.provider}
+        if hasattr(entry.spec, "conditional"):
+            parts[kind]["conditional"] = bool(entry.spec.conditional)
+        if entry.spec.paper:
+            parts[kind]["paper"] = entry.spec.paper
+    recipe = config.get("recipe")
+    recipe_spec = registry.get("recipe", recipe) if recipe and recipe in registry.names("recipe") else None
+    environment = run_info.get("environment", {})
+    return {
+        "format": MODEL_FORMAT,
+        "format_version": MODEL_FORMAT_VERSION,
+        "name": name,
+        "recipe": recipe,
+        "recipe_summary": recipe_spec.summary if recipe_spec else "",
+        "paper": recipe_spec.paper if recipe_spec else parts["generator"].get("paper", ""),
+        **parts,
+        "data": info.to_json(),
+        "train": config["train"],
+        "weights": {"generator": "ema" if has_ema else "generator", "discriminator": with_discriminator,
+                    "checkpoint": checkpoint_name},  # fmt: skip
+        "training": {
+            "steps": int(state["step"]),
+            "images_seen": int(state["images_seen"]),
+            "wall_time_s": round(float(state["wall_time"]), 1),
+            "seed": config["train"]["seed"],
+            "world_size": run_info.get("world_size", 1),
+            "device": environment.get("device"),
+            "hardware": _hardware(environment),
+            "torch": environment.get("torch"),
+            "ganzoo": environment.get("ganzoo"),
+            "git_commit": environment.get("ganzoo_git_commit"),
+            "finished": run_info.get("updated"),
+        },
+        "evaluation": evaluation["metrics"] if evaluation else [],
+        "ganzoo_version": ganzoo.__version__,
+    }
+
+
+def _hardware(environment: dict[str, Any]) -> str:
+    if environment.get("gpu"):
+        return f"1x {environment['gpu']}"
+    return f"CPU, {environment.get('cpu_count', '?')} cores ({environment.get('torch_threads', '?')} torch threads)"
+
+
+def _latest_evaluation(run_dir: Path) -> Optional[dict[str, Any]]:
+    data = _read_json(run_dir / RUN_EVAL_NAME)
+    evaluations = data.get("evaluations") or []
+    return evaluations[-1] if evaluations else None
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    except ValueError:
+        return {}
+
+
+def _move_into_place(staging: Path, target: Path) -> None:
+    """Rename ``staging`` to ``target``; an existing ``target`` is moved aside first and removed last."""
+    old = None
+    if target.exists():
+        old = target.with_name(f".{target.name}.replaced-{os.getpid()}")
+        os.replace(target, old)
+    try:
+        os.replace(staging, target)
+    except BaseException:
+        if old is not None:
+            os.replace(old, target)  # put the previous model back
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)

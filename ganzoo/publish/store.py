@@ -1,0 +1,117 @@
+"""Where published models are found: the ``model_cards/`` folders ganzoo searches.
+
+A model is a folder ``<models dir>/<name>/`` holding ``model.safetensors``,
+``config.json``, ``README.md`` (the card) and ``samples.png``. ganzoo looks for
+a model name in, in order:
+
+1. every directory in ``$GANZOO_MODEL_PATH`` (``os.pathsep``-separated);
+2. ``<sys.prefix>/share/ganzoo/model_cards`` -- where a wheel install puts the
+   zoo's shipped models (``data-files`` in ganzoo's ``pyproject.toml``);
+3. the ``model_cards/`` folder beside the ``ganzoo`` package, i.e. a source
+   checkout or an editable install (``pip install -e .``).
+
+This module imports no torch, so ``ganzoo list`` can mark recipes that have
+pretrained weights cheaply.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Iterator, Optional
+
+from ganzoo.errors import GanzooError
+from ganzoo.specs import SpecError, validate_name
+
+MODEL_PATH_ENV = "GANZOO_MODEL_PATH"
+WEIGHTS_NAME = "model.safetensors"
+CONFIG_NAME = "config.json"
+CARD_NAME = "README.md"
+SAMPLES_NAME = "samples.png"
+EVAL_NAME = "eval.json"
+#: The prefix of a spec's ``weights`` that means "a file in the shipped model folders".
+STORE_PREFIX = "model_cards:"
+
+
+class ModelNotFoundError(GanzooError):
+    """A model name or path that does not lead to a published model."""
+
+
+def source_model_dir() -> Path:
+    """``model_cards/`` beside the package: the repository's own (source or editable install)."""
+    return Path(__file__).resolve().parent.parent.parent / "model_cards"
+
+
+def search_dirs() -> list[Path]:
+    """The folders searched for model names, in order (existing ones only)."""
+    candidates = [Path(p) for p in os.environ.get(MODEL_PATH_ENV, "").split(os.pathsep) if p]
+    candidates += [Path(sys.prefix) / "share" / "ganzoo" / "model_cards", source_model_dir()]
+    seen: list[Path] = []
+    for folder in candidates:
+        if folder.is_dir() and folder.resolve() not in [s.resolve() for s in seen]:
+            seen.append(folder)
+    return seen
+
+
+def iter_models() -> Iterator[tuple[str, Path]]:
+    """(name, folder) of every published model in the search folders; the first of a name wins."""
+    found: set[str] = set()
+    for folder in search_dirs():
+        for child in sorted(folder.iterdir()):
+            if child.name not in found and (child / WEIGHTS_NAME).is_file() and (child / CONFIG_NAME).is_file():
+                found.add(child.name)
+                yield child.name, child
+
+
+def find_model(name: str) -> Optional[Path]:
+    """The folder of the published model ``name``, or None."""
+    try:
+        validate_name(name, "model name")
+    except SpecError:
+        return None
+    for folder in search_dirs():
+        candidate = folder / name
+        if (candidate / WEIGHTS_NAME).is_file():
+            return candidate
+    return None
+
+
+def resolve_model(name_or_path: str | Path) -> Path:
+    """A model folder or ``.safetensors`` file from a name or a path, or a clear error."""
+    path = Path(name_or_path)
+    if path.exists():
+        if path.is_dir() and not (path / WEIGHTS_NAME).is_file():
+            raise ModelNotFoundError(
+                f"{path} is not a published model", f"it has no {WEIGHTS_NAME}",
+                "give a folder written by `ganzoo publish`, a .safetensors file, or a model name",
+            )
+        return path
+    found = find_model(str(name_or_path))
+    if found is not None:
+        return found
+    names = [n for n, _ in iter_models()]
+    import difflib
+
+    close = difflib.get_close_matches(str(name_or_path), names, n=3)
+    hint = f"did you mean {', '.join(close)}? " if close else ""
+    raise ModelNotFoundError(
+        f"no published model named {str(name_or_path)!r}",
+        f"it is neither an existing path nor a model in {', '.join(str(d) for d in search_dirs()) or 'any model folder'}",
+        f"{hint}known models: {', '.join(names) or 'none'}; add folders with ${MODEL_PATH_ENV}",
+    )
+
+
+def resolve_store_file(reference: str) -> Path:
+    """The path of ``model_cards:NAME/FILE`` (first match in the search folders) or of a plain path."""
+    if not reference.startswith(STORE_PREFIX):
+        return Path(reference).expanduser()
+    relative = reference[len(STORE_PREFIX):]
+    parts = Path(relative).parts
+    if len(parts) != 2 or any(part in ("..", ".") for part in parts):
+        raise ModelNotFoundError(f"bad model file reference {reference!r}", "expected model_cards:NAME/FILE", "fix the spec")
+    for folder in search_dirs():
+        candidate = folder / relative
+        if candidate.is_file():
+            return candidate
+    return source_model_dir() / relative  # does not exist: the caller reports it with this path

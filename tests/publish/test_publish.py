@@ -1,0 +1,280 @@
+"""Publishing a run, loading it back strictly, and sampling from it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+from click.testing import CliRunner
+
+import ganzoo
+from ganzoo.cli import cli
+from ganzoo.errors import GanzooError
+from ganzoo.publish import publish as publish_module
+from ganzoo.publish.card import split_front_matter
+from ganzoo.publish.load import load_model
+from ganzoo.publish.weights import WeightsError, load_weights, read_metadata, save_weights
+
+TINY = {"generator.hidden": [32, 32], "discriminator.hidden": [32], "train.batch_size": 32,
+        "train.ema_halflife_kimg": 0.5, "train.sample_every": 100, "train.log_every": 5}  # fmt: skip
+REQUIRED_CARD_KEYS = {"library_name", "license", "tags", "datasets", "pipeline_tag", "model-index"}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Two finished tiny runs on tiny MNIST: unconditional and class-conditional."""
+    from conftest import make_tiny_mnist
+
+    base = tmp_path_factory.mktemp("runs")
+    data = make_tiny_mnist(base / "data")
+    for recipe in ("vanilla-mnist", "cgan-mnist"):
+        ganzoo.train(recipe, steps=10, out=base / recipe, data_dir=data, overrides=TINY, quiet=True, download=False)
+    return base
+
+
+def publish(runs: Path, recipe: str, to: Path, **kwargs) -> Path:
+    return publish_module.publish(runs / recipe, to=to, data_dir=runs / "data", **kwargs)
+
+
+def test_publish_load_sample_round_trip_gives_identical_images(runs, tmp_path):
+    from ganzoo.engine.runs import load_run_generator
+
+    folder = publish(runs, "vanilla-mnist", tmp_path)
+    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "config.json", "model.safetensors", "samples.png"]
+    G = ganzoo.load(folder)
+    assert not G.training
+    original = load_run_generator(runs / "vanilla-mnist", info=load_model(folder).info)
+    z = torch.randn(8, G.latent_dim, generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        assert torch.equal(G(z), original(z)), "the published generator is not the run's EMA generator"
+
+    runner = CliRunner()
+    first, second, other = tmp_path / "a.png", tmp_path / "b.png", tmp_path / "c.png"
+    for out, seed in ((first, 5), (second, 5), (other, 6)):
+        result = runner.invoke(cli, ["sample", str(folder), "--n", "16", "--seed", str(seed), "--out", str(out)])
+        assert result.exit_code == 0, result.output
+    assert first.read_bytes() == second.read_bytes()
+    assert first.read_bytes() != other.read_bytes()
+
+
+def test_safetensors_metadata_identifies_the_file(runs, tmp_path):
+    folder = publish(runs, "vanilla-mnist", tmp_path)
+    metadata = read_metadata(folder / "model.safetensors")
+    assert metadata["format"] == "pt"
+    assert metadata["ganzoo_version"] == ganzoo.__version__
+    assert (metadata["generator"], metadata["discriminator"], metadata["loss"], metadata["dataset"]) == (
+        "vanilla-mlp-g", "vanilla-mlp-d", "non-saturating", "mnist")
+    assert all(isinstance(v, str) for v in metadata.values())
+    assert json.loads(metadata["config"]) == json.loads((folder / "config.json").read_text())
+    config = json.loads(metadata["config"])
+    assert config["generator"]["provider"] == f"ganzoo=={ganzoo.__version__}"
+    assert config["training"]["steps"] == 10 and config["training"]["images_seen"] == 320
+
+
+def test_a_lone_safetensors_file_loads_from_its_metadata(runs, tmp_path):
+    folder = publish(runs, "vanilla-mnist", tmp_path)
+    lone = tmp_path / "elsewhere" / "digits.safetensors"
+    lone.parent.mkdir()
+    lone.write_bytes((folder / "model.safetensors").read_bytes())
+    z = torch.randn(4, 100)
+    with torch.no_grad():
+        assert torch.equal(ganzoo.load(lone)(z), ganzoo.load(folder)(z))
+
+
+def test_model_card_front_matter_parses_and_holds_the_required_keys(runs, tmp_path):
+    folder = publish(runs, "vanilla-mnist", tmp_path, license="apache-2.0")
+    meta_text, body = split_front_matter((folder / "README.md").read_text())
+    meta = yaml.safe_load(meta_text)
+    assert REQUIRED_CARD_KEYS <= set(meta)
+    assert meta["library_name"] == "ganzoo" and meta["license"] == "apache-2.0"
+    assert meta["pipeline_tag"] == "unconditional-image-generation" and meta["datasets"] == ["mnist"]
+    assert meta["model-index"][0]["name"] == "vanilla-mnist"
+    for section in ("## How it was trained", "## Evaluation", "## How to use", "## Intended use and limitations"):
+        assert section in body
+    assert "ganzoo.load(\"vanilla-mnist\")" in body and "deceptive" in body and "320" in body
+
+
+def test_evaluation_results_go_into_the_card_under_their_pinned_names(runs, tmp_path):
+    from ganzoo.evaluation.targets import append_run_evaluation
+
+    record = {"name": "fid[lenet-mnist@0123abcd]", "metric": "fid", "value": 12.5, "std": None, "n_generated": 100,
+              "n_reference": 100, "reference": "mnist:test", "extractor": "lenet-mnist",
+              "extractor_sha256": "0123abcd" + "0" * 56, "seed": 0, "higher_is_better": False}  # fmt: skip
+    run = tmp_path / "run"
+    import shutil
+
+    shutil.copytree(runs / "vanilla-mnist", run)
+    append_run_evaluation(run, {"metrics": [record]})
+    folder = publish_module.publish(run, to=tmp_path / "models", data_dir=runs / "data")
+    meta, body = split_front_matter((folder / "README.md").read_text())
+    metrics = yaml.safe_load(meta)["model-index"][0]["results"][0]["metrics"]
+    assert metrics == [{"type": "fid[lenet-mnist@0123abcd]", "name": "fid[lenet-mnist@0123abcd]", "value": 12.5, "verified": False}]
+    assert "| `fid[lenet-mnist@0123abcd]` | 12.5 | lower |" in body
+
+
+def test_an_existing_model_is_replaced_only_with_force_and_a_failed_publish_keeps_it(runs, tmp_path, monkeypatch):
+    folder = publish(runs, "vanilla-mnist", tmp_path)
+    weights = (folder / "model.safetensors").read_bytes()
+    with pytest.raises(GanzooError, match="already exists"):
+        publish(runs, "vanilla-mnist", tmp_path)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(publish_module, "sample_picture", broken)
+    with pytest.raises(RuntimeError, match="disk full"):
+        publish(runs, "vanilla-mnist", tmp_path, force=True)
+    assert (folder / "model.safetensors").read_bytes() == weights
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["vanilla-mnist"], "a staging folder was left behind"
+    monkeypatch.undo()
+    publish(runs, "vanilla-mnist", tmp_path, force=True, with_discriminator=True)
+    assert any(k.startswith("discriminator.") for k in load_weights(folder / "model.safetensors")[0])
+    assert load_model(folder, with_discriminator=True).discriminator is not None
+
+
+@pytest.mark.parametrize("name", ["../escape", "Bad Name", "a/b", ""])
+def test_names_that_are_not_safe_paths_are_refused(runs, tmp_path, name):
+    result = CliRunner().invoke(cli, ["publish", str(runs / "vanilla-mnist"), "--name", name, "--to", str(tmp_path / "m")])
+    assert result.exit_code != 0 and "Traceback" not in result.output
+    assert not (tmp_path / "m").exists() or not any((tmp_path / "m").iterdir())
+    assert not (tmp_path / "escape").exists()
+
+
+def _tamper(folder: Path, edit) -> None:
+    tensors, metadata = load_weights(folder / "model.safetensors")
+    edit(tensors, metadata)
+    save_weights(folder / "model.safetensors", tensors, metadata)
+
+
+def test_strict_loading_refuses_missing_extra_and_misshapen_weights(runs, tmp_path):
+    folder = publish(runs, "vanilla-mnist", tmp_path)
+    key = next(k for k in load_weights(folder / "model.safetensors")[0] if k.endswith("weight"))
+
+    _tamper(folder, lambda t, m: t.pop(key))
+    with pytest.raises(WeightsError, match="missing 1 key"):
+        ganzoo.load(folder)
+    folder = publish(runs, "vanilla-mnist", tmp_path, force=True)
+    _tamper(folder, lambda t, m: t.update({"generator.extra.weight": torch.zeros(2)}))
+    with pytest.raises(WeightsError, match="unexpected key"):
+        ganzoo.load(folder)
+    folder = publish(runs, "vanilla-mnist", tmp_path, force=True)
+    _tamper(folder, lambda t, m: t.update({key: torch.zeros(3, 3)}))
+    with pytest.raises(WeightsError, match="shape mismatch"):
+        ganzoo.load(folder)
+
+
+def test_a_config_that_does_not_match_the_weights_is_refused(runs, tmp_path):
+    folder = publish(runs, "vanilla-mnist", tmp_path)
+    config = json.loads((folder / "config.json").read_text())
+    config["generator"]["name"] = "dcgan-g"
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(WeightsError, match="does not match"):
+        ganzoo.load(folder)
+    folder = publish(runs, "vanilla-mnist", tmp_path, force=True)
+    config = json.loads((folder / "config.json").read_text())
+    config["generator"]["params"]["hidden"] = [64, 64]  # same components, other sizes: the weights do not fit
+    (folder / "config.json").write_text(json.dumps(config))
+    with pytest.raises(WeightsError, match="do not fit"):
+        ganzoo.load(folder)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty"])
+def test_corrupt_weights_give_a_clear_error_without_a_traceback(runs, tmp_path, damage):
+    folder = publish(runs, "vanilla-mnist", tmp_path)
+    path = folder / "model.safetensors"
+    data = path.read_bytes()
+    path.write_bytes({"truncated": data[: len(data) // 2], "garbage": b"\x00\xff" * 100, "empty": b""}[damage])
+    result = CliRunner().invoke(cli, ["sample", str(folder), "--out", str(tmp_path / "x.png")])
+    assert result.exit_code == 1, result.output
+    assert "not a readable safetensors file" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "x.png").exists()
+
+
+def test_a_component_from_a_missing_plugin_names_the_distribution_to_install(runs, tmp_path):
+    folder = publish(runs, "vanilla-mnist", tmp_path)
+
+    def foreign(tensors, metadata):
+        config = json.loads(metadata["config"])
+        config["generator"].update(name="resnet-g", provider="ganzoo-relativistic==0.3.1")
+        metadata["config"] = json.dumps(config)
+
+    _tamper(folder, foreign)
+    (folder / "config.json").unlink()
+    with pytest.raises(GanzooError, match=r"pip install ganzoo-relativistic==0\.3\.1"):
+        ganzoo.load(folder / "model.safetensors")
+
+
+def test_sampling_a_conditional_model_by_class_and_its_errors(runs, tmp_path):
+    folder = publish(runs, "cgan-mnist", tmp_path)
+    model = load_model(folder)
+    assert model.conditional
+    runner = CliRunner()
+    result = runner.invoke(cli, ["sample", str(folder), "--class", "7", "--n", "4", "--out", str(tmp_path / "7.png")])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(cli, ["sample", str(folder), "--class", "10", "--out", str(tmp_path / "10.png")])
+    assert result.exit_code == 2 and "out of range" in result.output and "0 and 9" in result.output
+    plain = publish(runs, "vanilla-mnist", tmp_path)
+    result = runner.invoke(cli, ["sample", str(plain), "--class", "3", "--out", str(tmp_path / "3.png")])
+    assert result.exit_code == 2 and "not class-conditional" in result.output
+
+
+def test_class_labels_reach_the_generator(runs, tmp_path):
+    from ganzoo.publish.sampling import class_labels, draw
+
+    model = load_model(publish(runs, "cgan-mnist", tmp_path))
+    sevens = draw(model, n=4, seed=0, labels=class_labels(model, 7, 4))
+    threes = draw(model, n=4, seed=0, labels=class_labels(model, 3, 4))
+    assert not torch.equal(sevens, threes)
+
+
+def test_out_dir_writes_single_images_and_never_overwrites(runs, tmp_path):
+    folder = publish(runs, "vanilla-mnist", tmp_path)
+    runner = CliRunner()
+    result = runner.invoke(cli, ["sample", str(folder), "--n", "5", "--out-dir", str(tmp_path / "imgs")])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in (tmp_path / "imgs").iterdir()) == [f"{i:06d}.png" for i in range(5)]
+    result = runner.invoke(cli, ["sample", str(folder), "--n", "5", "--out-dir", str(tmp_path / "imgs")])
+    assert result.exit_code == 2 and "not empty" in result.output
+    result = runner.invoke(cli, ["sample", str(folder), "--out", str(tmp_path / "imgs" / "000000.png")])
+    assert result.exit_code == 2 and "already exists" in result.output
+
+
+def test_interpolation_walks_from_one_noise_vector_to_the_other(runs, tmp_path):
+    from ganzoo.publish.sampling import draw, slerp
+
+    model = load_model(publish(runs, "vanilla-mnist", tmp_path))
+    strip = draw(model, n=6, seed=2, interpolate=True)
+    ends = torch.randn(2, model.generator.latent_dim, generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        assert torch.allclose(strip[0], model.generator(ends[:1])[0], atol=1e-5)
+        assert torch.allclose(strip[-1], model.generator(ends[1:])[0], atol=1e-5)
+    path = slerp(ends[0], ends[1], 6)
+    assert torch.allclose(path.norm(dim=1), torch.linspace(float(ends[0].norm()), float(ends[1].norm()), 6), rtol=0.05)
+    result = CliRunner().invoke(cli, ["sample", str(publish(runs, "vanilla-mnist", tmp_path, name="x")), "--interpolate",
+                                      "--n", "7", "--out", str(tmp_path / "strip.png")])
+    assert result.exit_code == 0, result.output
+    from PIL import Image
+
+    width, height = Image.open(tmp_path / "strip.png").size
+    assert width > 6 * height, "an interpolation is one row"
+
+
+def test_unknown_model_names_answer_with_the_known_ones(tmp_path):
+    result = CliRunner().invoke(cli, ["sample", "no-such-model", "--out", str(tmp_path / "x.png")])
+    assert result.exit_code == 1 and "no published model named 'no-such-model'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_publishing_an_unfinished_run_is_refused(runs, tmp_path):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(runs / "vanilla-mnist", run)
+    info = json.loads((run / "run.json").read_text())
+    info["status"] = "running"
+    (run / "run.json").write_text(json.dumps(info))
+    with pytest.raises(GanzooError, match="has not finished"):
+        publish_module.publish(run, to=tmp_path / "m", data_dir=runs / "data")
