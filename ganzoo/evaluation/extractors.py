@@ -72,7 +72,8 @@ def _load(spec: Any, path: Path) -> nn.Module:
             "restore the original file (reinstall ganzoo or the plugin that provides it)",
         )
     tensors, _ = load_weights(path)
-    model = spec.build(**dict(spec.defaults))
+    with torch.random.fork_rng(devices=[]):  # building initialises weights: keep the caller's RNG untouched
+        model = spec.build(**dict(spec.defaults))
     load_state_strictly(model, tensors, f"extractor {spec.name!r}", path)
     for parameter in model.parameters():
         parameter.requires_grad_(False)

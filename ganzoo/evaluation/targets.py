@@ -29,7 +29,17 @@ def is_run_dir(path: Path) -> bool:
 
 def evaluate_target(target: str | Path, *, n: int = 10_000, metrics: Optional[Sequence[str]] = None, seed: int = 0,
                     device: str = "cpu", data_dir: Any = None, registry: Any = None) -> tuple[Evaluation, dict[str, Any]]:
-    """Evaluate a run directory (its EMA generator) or a published model; return the evaluation and its record."""
+    """Evaluate a run directory (its EMA generator) or a published model; return the evaluation and its record.
+
+    The global RNG is left as it was (rebuilding networks would otherwise draw from it).
+    """
+    with torch.random.fork_rng(devices=[]):
+        return _evaluate_target(target, n=n, metrics=metrics, seed=seed, device=device, data_dir=data_dir,
+                                registry=registry)  # fmt: skip
+
+
+def _evaluate_target(target: str | Path, *, n: int, metrics: Optional[Sequence[str]], seed: int, device: str,
+                     data_dir: Any, registry: Any) -> tuple[Evaluation, dict[str, Any]]:
     registry = registry or ganzoo.get_registry()
     device_ = torch.device(device)
     path = Path(target)

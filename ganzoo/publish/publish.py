@@ -107,8 +107,10 @@ def sample_picture(model: Any, *, seed: int = SAMPLE_SEED, count: int = SAMPLE_C
     info = model.info
     if info.modality == "points":
         return scatter_png(draw(model, n=2500, seed=seed), _reference_points(model.config, data_dir, registry))
+    if model.conditional:
+        count = info.num_classes * min(info.num_classes, 10)  # a square grid with one column per class
     labels = class_labels(model, None, count)
-    columns = info.num_classes if labels is not None and count % info.num_classes == 0 else None
+    columns = info.num_classes if labels is not None else None
     return grid_png(draw(model, n=count, seed=seed, labels=labels), info, nrow=columns)
 
 
