@@ -32,7 +32,7 @@ from ganzoo.specs import (
 )
 
 PROJECT_NAME = "ganzoo"
-HOOK_CONTRACT_VERSION = "1.0"
+HOOK_CONTRACT_VERSION = "1.1"  # 1.1 added ganzoo_feature_extractors
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)

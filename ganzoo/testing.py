@@ -5,7 +5,8 @@ Each check raises ``AssertionError`` with a message that says what is wrong::
     import ganzoo.testing as gt
 
     def test_my_plugin_conforms(tmp_path):
-        gt.check_distribution("my-gans", data_root=tmp_path)
+        data = gt.make_tiny_mnist(tmp_path / "data")  # recipes on MNIST smoke-train on this
+        gt.check_distribution("my-gans", data_root=data)
 
 ganzoo runs the same checks over every registered component and recipe.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import json
 import math
+import struct
 import tempfile
 from pathlib import Path
 from typing import Any, Iterable, Optional
@@ -22,6 +24,40 @@ import torch
 from torch import nn
 
 from ganzoo.specs import NAME_PATTERN, DataInfo
+
+def write_idx_images(path: Path, images: torch.Tensor) -> None:
+    """Write uint8 images (N, H, W) as an IDX3 file (magic 2051), the format MNIST ships in."""
+    n, rows, cols = images.shape
+    path.write_bytes(struct.pack(">IIII", 2051, n, rows, cols) + images.to(torch.uint8).numpy().tobytes())
+
+
+def write_idx_labels(path: Path, labels: torch.Tensor) -> None:
+    """Write uint8 labels (N,) as an IDX1 file (magic 2049)."""
+    path.write_bytes(struct.pack(">II", 2049, len(labels)) + labels.to(torch.uint8).numpy().tobytes())
+
+
+def make_tiny_mnist(root: Path, folder: str = "MNIST", train: int = 512, test: int = 128, seed: int = 0) -> Path:
+    """A tiny MNIST-shaped dataset in torchvision's layout (``ROOT/FOLDER/raw/*-ubyte``); returns ``root``.
+
+    Real IDX files read through torchvision's own loader, so recipes that train
+    on ``mnist`` (``folder="MNIST"``) or ``fashion-mnist`` (``"FashionMNIST"``)
+    smoke-train offline. Each image is a bright bar whose position encodes its
+    label, so the data has structure a GAN can learn and tests can check.
+    """
+    raw = Path(root) / folder / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    generator = torch.Generator().manual_seed(seed)
+    for prefix, count in (("train", train), ("t10k", test)):
+        labels = torch.randint(0, 10, (count,), generator=generator)
+        images = torch.zeros(count, 28, 28, dtype=torch.uint8)
+        for i, label in enumerate(labels.tolist()):
+            row, col = 2 + (label // 5) * 12, 2 + (label % 5) * 5
+            images[i, row : row + 10, col : col + 4] = 255
+        images = (images.float() * (0.8 + 0.2 * torch.rand(count, 1, 1, generator=generator))).to(torch.uint8)
+        write_idx_images(raw / f"{prefix}-images-idx3-ubyte", images)
+        write_idx_labels(raw / f"{prefix}-labels-idx1-ubyte", labels)
+    return Path(root)
+
 
 #: The data a component is checked against when no recipe says otherwise.
 DEFAULT_INFO = DataInfo(shape=(1, 28, 28), num_classes=10)

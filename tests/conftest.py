@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import importlib.metadata as metadata
 import os
-import struct
 from pathlib import Path
 
 import pytest
@@ -65,38 +64,7 @@ def registry():
     return make_registry()
 
 
-def write_idx_images(path: Path, images) -> None:
-    """Write uint8 images (N, 28, 28) as an IDX3 file (magic 2051), the format MNIST ships in."""
-    n, rows, cols = images.shape
-    path.write_bytes(struct.pack(">IIII", 2051, n, rows, cols) + images.numpy().astype("uint8").tobytes())
-
-
-def write_idx_labels(path: Path, labels) -> None:
-    """Write uint8 labels (N,) as an IDX1 file (magic 2049)."""
-    path.write_bytes(struct.pack(">II", 2049, len(labels)) + labels.numpy().astype("uint8").tobytes())
-
-
-def make_tiny_mnist(root: Path, folder: str = "MNIST", train: int = 512, test: int = 128, seed: int = 0) -> Path:
-    """A tiny MNIST-shaped dataset in torchvision's layout: ROOT/FOLDER/raw/*-ubyte.
-
-    Each image is a bright square whose position encodes its label, so the
-    data has structure a GAN can learn and tests can check.
-    """
-    import torch
-
-    raw = root / folder / "raw"
-    raw.mkdir(parents=True, exist_ok=True)
-    generator = torch.Generator().manual_seed(seed)
-    for prefix, count in (("train", train), ("t10k", test)):
-        labels = torch.randint(0, 10, (count,), generator=generator)
-        images = torch.zeros(count, 28, 28, dtype=torch.uint8)
-        for i, label in enumerate(labels.tolist()):
-            row, col = 2 + (label // 5) * 12, 2 + (label % 5) * 5
-            images[i, row : row + 10, col : col + 4] = 255
-        images = (images.float() * (0.8 + 0.2 * torch.rand(count, 1, 1, generator=generator))).to(torch.uint8)
-        write_idx_images(raw / f"{prefix}-images-idx3-ubyte", images)
-        write_idx_labels(raw / f"{prefix}-labels-idx1-ubyte", labels)
-    return root
+from ganzoo.testing import make_tiny_mnist, write_idx_images, write_idx_labels  # noqa: E402,F401  (tests import them from here)
 
 
 def make_image_folder(folder: Path, count: int = 48) -> Path:

@@ -113,5 +113,5 @@ def _print_entries(entries: list[Any], kind: Optional[str], pattern: Optional[st
             width = max(len(row[0]) for row in rows)
             for row in rows:
                 click.echo("  " + row[0].ljust(width) + "  " + "  ".join(row[1:]))
-    if pretrained and "recipe" in by_kind:
+    if any(e.name in pretrained for e in by_kind.get("recipe", [])):
         click.echo("* pretrained weights ship with ganzoo: try 'ganzoo sample NAME'")

@@ -34,10 +34,26 @@ def plugins_command(as_json: bool) -> None:
     for r in records:
         adds = contributions.get(r.name, [])
         status = r.status + (f": {r.error}" if r.error else "")
-        rows.append([r.name, r.provider, ", ".join(h.removeprefix("ganzoo_") for h in r.hooks), f"{len(adds)} entries", status])
+        rows.append([r.name, r.provider, ", ".join(h.removeprefix("ganzoo_") for h in r.hooks), _summary(adds), status])
     columns = ["plugin", "distribution", "hooks", "contributes", "status"]
     if console.is_terminal():
         console.print_table("plugins", columns, rows)
     else:
         for row in rows:
             click.echo("  ".join(row))
+
+
+def _summary(contributions: list[str]) -> str:
+    """``3 recipes (a, b, c); 1 loss (x)`` -- what a plugin adds, by kind."""
+    from ganzoo.cli.list_cmd import PLURAL
+
+    by_kind: dict[str, list[str]] = {}
+    for item in contributions:
+        kind, _, name = item.partition(":")
+        by_kind.setdefault(kind, []).append(name)
+    parts = []
+    for kind, names in by_kind.items():
+        label = kind if len(names) == 1 else PLURAL.get(kind, kind + "s")
+        shown = ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
+        parts.append(f"{len(names)} {label} ({shown})")
+    return "; ".join(parts) or "nothing"

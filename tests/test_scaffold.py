@@ -1,0 +1,40 @@
+"""`ganzoo plugin new` writes a distribution that installs and passes its own generated tests."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from ganzoo.cli import cli
+from ganzoo.testing import make_tiny_mnist
+from plugin_env import PluginEnv
+
+
+def test_the_scaffold_writes_a_complete_distribution_and_refuses_to_overwrite(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["plugin", "new", "my-gans", "--dir", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    files = sorted(str(p.relative_to(tmp_path / "my-gans")) for p in (tmp_path / "my-gans").rglob("*") if p.is_file())
+    assert files == ["README.md", "pyproject.toml", "src/my_gans/__init__.py", "src/my_gans/models.py",
+                     "src/my_gans/plugin.py", "tests/test_plugin.py"]  # fmt: skip
+    pyproject = (tmp_path / "my-gans" / "pyproject.toml").read_text()
+    assert 'my-gans = "my_gans.plugin"' in pyproject
+    result = runner.invoke(cli, ["plugin", "new", "my-gans", "--dir", str(tmp_path)])
+    assert result.exit_code == 2 and "already exists" in result.output
+    for bad in ("My_Gans", "../x", "ganzoo"):
+        result = runner.invoke(cli, ["plugin", "new", bad, "--dir", str(tmp_path)])
+        assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_a_generated_plugin_installs_and_passes_its_own_tests(tmp_path):
+    from ganzoo.scaffold import new_plugin
+
+    folder = new_plugin("acme-gan", tmp_path / "src")
+    env = PluginEnv(tmp_path / "venv", make_tiny_mnist(tmp_path / "data"))
+    env.pip_install(folder)
+    names = {(e["name"], e["provider"]) for e in env.listing()}
+    assert {("acme-gan-g", "acme-gan==0.1.0"), ("acme-gan-d", "acme-gan==0.1.0"), ("acme-gan-mnist", "acme-gan==0.1.0")} <= names
+    result = env.run("-m", "pytest", "-q", "-p", "no:cacheprovider", str(folder / "tests"), cwd=tmp_path)
+    assert "1 passed" in result.stdout
+    env.run("-m", "ganzoo", "train", "acme-gan-mnist", "--steps", "3", "--out", str(tmp_path / "run"), "--quiet")
