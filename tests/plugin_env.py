@@ -13,7 +13,10 @@ class PluginEnv:
     """A venv with ``--system-site-packages``: pip installs into it only, offline, without build isolation."""
 
     def __init__(self, folder: Path, data_root: Path) -> None:
-        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(folder)], check=True, timeout=120)
+        # --without-pip: the venv then uses this interpreter's pip and setuptools rather than
+        # the old setuptools ensurepip bundles (which cannot build a wheel offline).
+        subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(folder)],
+                       check=True, timeout=120)  # fmt: skip
         self.python = folder / "bin" / "python"
         self.env = {**os.environ, "GANZOO_DATA_DIR": str(data_root), "PIP_NO_INDEX": "1",
                     "PIP_DISABLE_PIP_VERSION_CHECK": "1"}  # fmt: skip

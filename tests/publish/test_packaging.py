@@ -39,7 +39,8 @@ def test_a_wheel_install_samples_the_pretrained_zoo_without_the_source_tree(tmp_
     assert any(n.endswith("share/ganzoo/model_cards/vanilla-mnist/model.safetensors") for n in names)
 
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], check=True, timeout=120)
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True,
+                   timeout=120)  # fmt: skip
     python = venv / "bin" / "python"
     subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheel)], check=True, capture_output=True,
                    timeout=300)  # fmt: skip
