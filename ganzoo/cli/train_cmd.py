@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Optional
 
@@ -30,12 +31,15 @@ import click
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Dataset root (torchvision layout). Default: $GANZOO_DATA_DIR, else a per-user cache.")
 @click.option("--no-download", is_flag=True, help="Never download datasets; fail if they are missing.")
+@click.option("--eval-every", type=int, help="Evaluate every N steps (FID/KID or mode coverage), keep best.pt; 0 = off.")
+@click.option("--nproc", type=int, help="Train in N processes on this machine (DistributedDataParallel via torchrun).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 def train_command(recipe: Optional[str], generator: Optional[str], discriminator: Optional[str], loss: Optional[str],
                   dataset: Optional[str], assignments: tuple[str, ...], config_file: Optional[Path],
                   steps: Optional[int], batch_size: Optional[int], seed: Optional[int], device: Optional[str],
                   precision: Optional[str], compile_: Optional[bool], out: Optional[Path], resume: Optional[Path],
-                  overwrite: bool, data_dir: Optional[Path], no_download: bool, quiet: bool) -> None:
+                  overwrite: bool, data_dir: Optional[Path], no_download: bool, eval_every: Optional[int],
+                  nproc: Optional[int], quiet: bool) -> None:
     """Train RECIPE (see 'ganzoo list recipes'), or --generator/--discriminator/--loss/--dataset.
 
     Settings come from, lowest first: component defaults, the recipe,
@@ -48,11 +52,21 @@ def train_command(recipe: Optional[str], generator: Optional[str], discriminator
       ganzoo train ring-8 --steps 2000 --out runs/ring
       ganzoo train dcgan-mnist --loss hinge --set train.lr_d=4e-4
       ganzoo train --resume runs/ring --steps 4000
+      ganzoo train dcgan-mnist --nproc 2 --eval-every 1000
     """
+    if nproc is not None:
+        from ganzoo.engine.launch import launch
+
+        status = launch(nproc, _args_without_nproc(click.get_current_context()))
+        raise SystemExit(status)
+
     from ganzoo.engine.api import train
     from ganzoo.engine.config import parse_assignment
 
     overrides = [parse_assignment(text) for text in assignments]
+    if eval_every is not None:
+        overrides.append(("train.eval_every", eval_every))
+    quiet = quiet or os.environ.get("RANK", "0") != "0"  # under torchrun only rank 0 reports
     result = train(
         recipe, generator=generator, discriminator=discriminator, loss=loss, dataset=dataset,
         overrides=overrides, config_file=config_file, steps=steps, batch_size=batch_size, seed=seed,
@@ -64,3 +78,25 @@ def train_command(recipe: Optional[str], generator: Optional[str], discriminator
             f"done: {result.step} steps, {result.images_seen / 1000:.1f} kimg in {result.wall_time:.0f}s; "
             f"samples in {result.run_dir / 'samples'}, checkpoint {result.run_dir / 'checkpoint.pt'}"
         )
+
+
+def _args_without_nproc(ctx: click.Context) -> list[str]:
+    """This invocation's arguments, rebuilt from the parsed values, minus ``--nproc``."""
+    args: list[str] = []
+    for param in ctx.command.params:
+        value = ctx.params.get(param.name)
+        if param.name == "nproc" or value is None or value == ():
+            continue
+        if isinstance(param, click.Argument):
+            args.append(str(value))
+        elif isinstance(param, click.Option) and param.is_flag and param.secondary_opts:
+            args.append(param.opts[0] if value else param.secondary_opts[0])  # --compile / --no-compile
+        elif isinstance(param, click.Option) and param.is_flag:
+            if value:
+                args.append(param.opts[-1])
+        elif isinstance(param, click.Option) and param.multiple:
+            for item in value:
+                args += [param.opts[-1], str(item)]
+        else:
+            args += [param.opts[-1], str(value)]
+    return args

@@ -64,6 +64,7 @@ def train(
     reporter: Optional[Reporter] = None,
     registry: Any = None,
     dist: Optional[Distributed] = None,
+    evaluator: Any = None,
 ) -> TrainResult:
     """Train a recipe, or any combination of registered components.
 
@@ -72,13 +73,18 @@ def train(
     ``overrides`` maps ``"section.key"`` (or a bare train key) to a value, e.g.
     ``{"train.lr_g": 1e-4, "generator.hidden": [128, 256]}``.
 
+    Under ``torchrun`` (``RANK`` / ``WORLD_SIZE`` set) it joins the process
+    group (gloo on CPU, nccl on CUDA) and trains with DistributedDataParallel.
+    ``evaluator`` replaces the one ``train.eval_every`` builds (a callable
+    ``generator -> {metric: value, "primary": name}``).
+
     Example::
 
         result = ganzoo.train("ring-8", steps=200, out="runs/ring", quiet=True)
         print(result.run_dir, result.last_stats["d_loss"])
     """
     registry = registry or ganzoo.get_registry()
-    dist = dist or Distributed()
+    dist = dist or Distributed.from_environment()
     explicit = [
         (f"train.{key}", value)
         for key, value in (
@@ -118,10 +124,13 @@ def train(
     device = resolve_device(train_cfg["device"])
     if dist.world_size > 1 and device.type == "cuda":
         device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", dist.rank)) % torch.cuda.device_count())
+    if dist.world_size > 1:
+        join_process_group(device)
+        run_dir = Path(_from_rank_zero(str(run_dir)))  # the default name holds rank 0's clock
     configure_backends(device, tf32=train_cfg["tf32"], cudnn_benchmark=train_cfg["cudnn_benchmark"])
 
     # Components. Seeding first makes weight initialisation part of the run's seed.
-    data = _build_dataset(registry, config, data_dir, download)
+    data = _build_dataset_once_per_machine(registry, config, data_dir, download, dist)
     torch.manual_seed(train_cfg["seed"])
     G = _build_model(registry, "generator", config, data.info)
     D = _build_model(registry, "discriminator", config, data.info)
@@ -133,6 +142,8 @@ def train(
     if device.type == "cuda" and train_cfg["channels_last"]:
         G, D = to_channels_last(G), to_channels_last(D)
     dry_run(G, D, data.info, device)
+    if evaluator is None and train_cfg["eval_every"] and dist.is_main:
+        evaluator = _training_evaluator(config, data.info, device, registry, data_dir)
     G_run, D_run = _wrap_for_training(G, D, train_cfg, device, dist)
 
     # Run bookkeeping, then the loop.
@@ -146,7 +157,7 @@ def train(
         result = training_loop(
             run_dir=run_dir, config=config, generator=G, discriminator=D, loss=loss_fn, data=data,
             device=device, reporter=reporter, resume_state=resume_state, dist=dist,
-            train_generator=G_run, train_discriminator=D_run,
+            train_generator=G_run, train_discriminator=D_run, evaluator=evaluator,
         )  # fmt: skip
     except Interrupted:
         if dist.is_main:
@@ -160,6 +171,52 @@ def train(
     if dist.is_main:
         _write_run_info(run_dir, "finished", config, device, dist, result=result)
     return result
+
+
+def join_process_group(device: torch.device) -> None:
+    """Join torchrun's process group once: nccl for CUDA devices, gloo otherwise."""
+    import torch.distributed as torch_dist
+
+    if not torch_dist.is_initialized():
+        torch_dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+
+
+def _from_rank_zero(value: Any) -> Any:
+    """Rank 0's ``value`` on every rank (a collective)."""
+    import torch.distributed as torch_dist
+
+    holder = [value]
+    torch_dist.broadcast_object_list(holder, src=0)
+    return holder[0]
+
+
+def _build_dataset_once_per_machine(registry: Any, config: dict[str, Any], data_dir: Any, download: bool,
+                                    dist: Distributed) -> Any:
+    """The dataset; with several processes the first on each machine downloads it while the others wait."""
+    if dist.world_size == 1:
+        return _build_dataset(registry, config, data_dir, download)
+    import torch.distributed as torch_dist
+
+    first_here = int(os.environ.get("LOCAL_RANK", dist.rank)) == 0
+    data = _build_dataset(registry, config, data_dir, download) if first_here else None
+    torch_dist.barrier()  # if the first process fails instead, torchrun ends the ones waiting here
+    return data if data is not None else _build_dataset(registry, config, data_dir, download)
+
+
+def _training_evaluator(config: dict[str, Any], info: DataInfo, device: torch.device, registry: Any,
+                        data_dir: Any) -> Any:
+    """The evaluator ``train.eval_every`` asks for, or a clear error before training starts."""
+    from ganzoo.evaluation.training import build_training_evaluator
+
+    try:
+        return build_training_evaluator(config, info, device, registry=registry, data_dir=data_dir)
+    except GanzooError as exc:
+        raise ConfigError(
+            f"train.eval_every={config['train']['eval_every']} was set, but this run cannot be evaluated: {exc.what}",
+            exc.why,
+            f"{exc.fix.rstrip('.')}; or train without evaluation (train.eval_every=0)" if exc.fix
+            else "train without evaluation (train.eval_every=0)",
+        ) from None
 
 
 def _read_run_config(run_dir: Path) -> dict[str, Any]:

@@ -34,6 +34,7 @@ KEYS = frozenset(
         "images_seen",
         "epoch",
         "cursor",
+        "world_size",
         "wall_time",
         "generator",
         "discriminator",
@@ -108,6 +109,8 @@ def load_checkpoint(path: Path, map_location: Any = "cpu") -> dict[str, Any]:
             f"this ganzoo reads version {FORMAT_VERSION}",
             "use the ganzoo version that wrote it",
         )
+    # Checkpoints from before multi-process training were all written by one process.
+    state.setdefault("world_size", 1)
     missing, extra = KEYS - state.keys(), state.keys() - KEYS
     if missing or extra:
         raise CheckpointError(

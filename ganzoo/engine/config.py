@@ -53,6 +53,9 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "sample_every": 1000,  # steps between sample grids
     "checkpoint_every": 1000,  # steps between checkpoints
     "grid_size": 64,  # samples in a grid (points for 2-D data: 10x more)
+    "eval_every": 0,  # steps between evaluations (FID/KID or mode coverage) with best-checkpoint tracking; 0 = off
+    "eval_samples": 10000,  # generated samples per evaluation
+    "ddp_check": False,  # multi-process runs: verify every step that all ranks hold identical weights
 }
 
 #: Keys that may change when resuming (they do not change what is learned).
@@ -64,14 +67,17 @@ RESUMABLE_KEYS = {
     "log_every",
     "sample_every",
     "checkpoint_every",
+    "eval_every",
+    "eval_samples",
+    "ddp_check",
 }
 
 CHOICES = {
     "optimizer": ("adam", "rmsprop"),
     "precision": ("fp32", "bf16", "fp16"),
 }
-POSITIVE = ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "grid_size")
-NON_NEGATIVE = ("n_critic", "d_warmup_steps", "grad_clip", "r1_gamma", "ema_halflife_kimg", "num_workers", "seed")
+POSITIVE = ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "grid_size", "eval_samples")
+NON_NEGATIVE = ("eval_every", "n_critic", "d_warmup_steps", "grad_clip", "r1_gamma", "ema_halflife_kimg", "num_workers", "seed")
 
 
 def parse_value(text: str) -> Any:
@@ -280,6 +286,8 @@ def validate_train(train: Mapping[str, Any]) -> None:
 def resumed_config(saved: dict[str, Any], overrides: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     """The saved config with the few overrides that resuming allows."""
     config = copy.deepcopy(saved)
+    for key in RESUMABLE_KEYS:  # runs from an older ganzoo lack the newer cadence keys
+        config["train"].setdefault(key, TRAIN_DEFAULTS[key])
     overrides = list(overrides)
     for key, _ in overrides:
         section, name = split_key(key)

@@ -20,7 +20,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import torch
 from torch import Tensor, nn
@@ -54,6 +54,13 @@ class TrainResult:
     generator: nn.Module  # the EMA generator when EMA is on, in eval mode
 
 
+EVAL_LOG_NAME = "eval.jsonl"
+#: Multi-process runs: steps between the ranks' agreement on a Ctrl-C / SIGTERM.
+STOP_CHECK_EVERY = 10
+BEST_CHECKPOINT_NAME = "best.pt"
+BEST_INFO_NAME = "best.json"
+
+
 @dataclass
 class Distributed:
     """This process's place in a multi-process run (rank 0 of 1 when alone)."""
@@ -64,6 +71,36 @@ class Distributed:
     @property
     def is_main(self) -> bool:
         return self.rank == 0
+
+    @classmethod
+    def from_environment(cls) -> "Distributed":
+        """The rank and world size torchrun sets (``RANK``, ``WORLD_SIZE``); rank 0 of 1 otherwise."""
+        import os
+
+        return cls(rank=int(os.environ.get("RANK", 0)), world_size=int(os.environ.get("WORLD_SIZE", 1)))
+
+    def any(self, flag: bool, device: torch.device) -> bool:
+        """Whether ``flag`` is true on any rank (a collective: every rank must call it)."""
+        if self.world_size == 1:
+            return flag
+        value = torch.tensor([1.0 if flag else 0.0], device=device)
+        torch.distributed.all_reduce(value, op=torch.distributed.ReduceOp.MAX)
+        return bool(value.item())
+
+    def check_identical(self, modules: dict[str, nn.Module], device: torch.device, step: int) -> None:
+        """Raise if any rank's weights differ from rank 0's (DDP keeps them bit-identical)."""
+        if self.world_size == 1:
+            return
+        sums = torch.stack([p.detach().double().sum() for m in modules.values() for p in m.parameters()]).to(device)
+        gathered = [torch.empty_like(sums) for _ in range(self.world_size)]
+        torch.distributed.all_gather(gathered, sums)
+        for rank, other in enumerate(gathered[1:], start=1):
+            if not torch.equal(other, gathered[0]):
+                raise TrainingError(
+                    f"rank {rank}'s weights differ from rank 0's after step {step}",
+                    "the processes of a distributed run have diverged",
+                    "report this with the run's config; train with one process meanwhile",
+                )
 
 
 def _rng_state(noise: torch.Generator) -> dict[str, Any]:
@@ -131,17 +168,24 @@ def training_loop(
     dist: Distributed = Distributed(),
     train_generator: Optional[nn.Module] = None,
     train_discriminator: Optional[nn.Module] = None,
+    evaluator: Optional[Callable[[nn.Module], dict[str, Any]]] = None,
 ) -> TrainResult:
     """Train ``generator`` against ``discriminator`` as ``config["train"]`` says.
 
     ``train_generator`` / ``train_discriminator`` are the modules to run
     (compiled or DDP-wrapped versions); the plain ``generator`` and
     ``discriminator`` are what checkpoints and the EMA hold.
+
+    ``evaluator`` (used when ``train.eval_every`` > 0) maps the sampling
+    generator to ``{metric: value, ..., "primary": metric to minimise}``; each
+    result is appended to ``RUN_DIR/eval.jsonl`` and the best checkpoint so far
+    is kept as ``RUN_DIR/best.pt`` (with ``best.json``).
     """
     train = config["train"]
     G, D = generator, discriminator
     G_run = train_generator if train_generator is not None else G
     D_run = train_discriminator if train_discriminator is not None else D
+    D_for_g = getattr(D_run, "module", D_run) if dist.world_size > 1 else D_run
     info = data.info
     batch_size = train["batch_size"]  # per process
     total_steps = train["steps"]  # generator updates
@@ -165,7 +209,11 @@ def training_loop(
     ema_beta = 0.5 ** (batch_size * dist.world_size / ema_halflife_images) if ema is not None else 0.0
 
     # State: fresh, or restored exactly from a checkpoint.
-    noise = torch.Generator(device=device).manual_seed(train["seed"] + 1)
+    # Each rank draws its own noise (rank 0 as in a one-process run), so the
+    # processes do not all make the same fakes.
+    noise = torch.Generator(device=device).manual_seed(train["seed"] + 1 + 1000 * dist.rank)
+    if dist.rank:
+        torch.manual_seed(train["seed"] + 1000 * dist.rank)  # dropout masks differ per rank too
     step = d_steps = images_seen = epoch = cursor = 0
     wall_time_before = 0.0
     if resume_state is not None:
@@ -185,8 +233,17 @@ def training_loop(
         scaler_d.load_state_dict(resume_state["scaler_d"])
         step, d_steps, images_seen = resume_state["step"], resume_state["d_steps"], resume_state["images_seen"]
         epoch, cursor = resume_state["epoch"], resume_state["cursor"]
+        saved_world = resume_state.get("world_size", 1)
+        if saved_world != dist.world_size:
+            cursor = rescaled_cursor(cursor, batch_size, saved_world, dist.world_size)
         wall_time_before = resume_state["wall_time"]
-        _restore_rng(resume_state["rng"], noise)
+        if dist.is_main:
+            _restore_rng(resume_state["rng"], noise)
+        else:
+            # The checkpoint holds rank 0's RNG; the other ranks (whose number may
+            # differ from the saved run's) continue from seeds of their own.
+            noise.manual_seed(train["seed"] + 1 + 1000 * dist.rank + step)
+            torch.manual_seed(train["seed"] + 1000 * dist.rank + step)
     batches = BatchSource(
         data, batch_size, train["seed"], device, epoch=epoch, cursor=cursor,
         rank=dist.rank, world_size=dist.world_size, num_workers=train["num_workers"],
@@ -199,7 +256,7 @@ def training_loop(
     fixed_labels = (torch.arange(grid_size) % info.num_classes).to(device) if info.num_classes else None
     reference = _reference_points(data, grid_size) if info.modality == "points" else None
 
-    def save_checkpoint() -> None:
+    def save_checkpoint(name: str = ckpt.CHECKPOINT_NAME) -> None:
         state = {
             "config_digest": _digest(config),
             "step": step,
@@ -207,6 +264,7 @@ def training_loop(
             "images_seen": images_seen,
             "epoch": batches.epoch,
             "cursor": batches.cursor,
+            "world_size": dist.world_size,  # how many shards ``cursor`` counts batches of
             "wall_time": wall_time_before + (time.perf_counter() - started),
             "generator": G.state_dict(),
             "discriminator": D.state_dict(),
@@ -218,7 +276,36 @@ def training_loop(
             "rng": _rng_state(noise),
         }
         if main:
-            ckpt.save_checkpoint(run_dir / ckpt.CHECKPOINT_NAME, state)
+            ckpt.save_checkpoint(run_dir / name, state)
+
+    best = _read_best(run_dir) if resume_state is not None else None
+
+    def evaluate_now() -> None:
+        """Score the sampling generator; keep the checkpoint with the lowest primary metric."""
+        nonlocal best
+        if not main or evaluator is None:
+            return
+        sampler = ema if ema is not None else G
+        was_training = sampler.training
+        sampler.eval()
+        # Whatever the evaluator draws, training's random streams continue as if it had not run.
+        devices = [device] if device.type == "cuda" else []
+        try:
+            with torch.random.fork_rng(devices=devices), torch.no_grad():
+                scores = evaluator(sampler)
+        finally:
+            sampler.train(was_training)
+        primary = scores.get("primary")
+        record = {"step": step, "images_seen": images_seen, **scores}
+        with (run_dir / EVAL_LOG_NAME).open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record) + "\n")
+        value = scores.get(primary) if primary else None
+        if value is not None and math.isfinite(value) and (best is None or value < best["value"]):
+            best = {"step": step, "metric": primary, "value": value}
+            save_checkpoint(BEST_CHECKPOINT_NAME)
+            ckpt.atomic_write_bytes(run_dir / BEST_INFO_NAME, (json.dumps(best, indent=2) + "\n").encode())
+        reporter.message(f"step {step}: " + ", ".join(f"{k} {v:.4g}" for k, v in scores.items()
+                                                      if isinstance(v, float)))  # fmt: skip
 
     def save_samples(name: str) -> None:
         if not main:
@@ -247,6 +334,7 @@ def training_loop(
     metrics_path = run_dir / "metrics.jsonl"
     if main:
         _truncate_metrics(metrics_path, step)
+        _truncate_metrics(run_dir / EVAL_LOG_NAME, step)
     started = time.perf_counter()
     last_log_time, last_log_images = started, images_seen
     last_stats: dict[str, Any] = {}
@@ -259,7 +347,11 @@ def training_loop(
         G_run.train()
         D_run.train()
         while step < total_steps:
-            if stop_requested.is_set():
+            # All ranks must stop at the same step, or the others would wait forever in
+            # DDP; they agree every STOP_CHECK_EVERY steps (a collective that waits for the device).
+            stop_now = stop_requested.is_set() if dist.world_size == 1 else (
+                step % STOP_CHECK_EVERY == 0 and dist.any(stop_requested.is_set(), device))
+            if stop_now:
                 save_checkpoint()
                 reporter.message(f"interrupted at step {step}; checkpoint saved")
                 reporter.close()
@@ -296,10 +388,11 @@ def training_loop(
                 continue
 
             # Generator phase. D is frozen so its parameters collect no gradient; the
-            # fakes (and the labels of their real batch) are the last D step's.
+            # fakes (and the labels of their real batch) are the last D step's. Under
+            # DDP, D runs unwrapped here: it has nothing to synchronise in this step.
             D.requires_grad_(False)
             with precision.autocast():
-                g_terms = loss.generator_loss(D_run, real, fake, labels)
+                g_terms = loss.generator_loss(D_for_g, real, fake, labels)
                 g_loss = g_terms.loss
             _optimizer_step(opt_g, scaler_g, g_loss, G, grad_clip)
             D.requires_grad_(True)
@@ -310,6 +403,8 @@ def training_loop(
             step += 1
             if check_every_step:
                 check_finite(d_loss, g_loss)
+            if train["ddp_check"]:
+                dist.check_identical({"G": G, "D": D}, device, step)
 
             # Logging, samples and checkpoints: the only places that wait for the device.
             log_now = step % train["log_every"] == 0 or step == total_steps
@@ -338,11 +433,15 @@ def training_loop(
                 if not (check_every_step or log_now):
                     check_finite(d_loss, g_loss)
                 save_checkpoint()
+            if train["eval_every"] and step % train["eval_every"] == 0 and step != total_steps:
+                evaluate_now()
 
         # The end: always a final checkpoint and grid (even if steps is not a multiple).
         if d_loss is not None and g_loss is not None:
             check_finite(d_loss, g_loss)
         save_checkpoint()
+        if train["eval_every"]:
+            evaluate_now()
         save_samples(f"step-{step:07d}.png")
         save_samples("final.png")
     reporter.close()
@@ -404,6 +503,27 @@ def _digest(config: dict[str, Any]) -> str:
         stable.get("train", {}).pop(key, None)
     stable.pop("ganzoo_version", None)
     return hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def rescaled_cursor(cursor: int, batch_size: int, saved_world_size: int, world_size: int) -> int:
+    """The batch cursor of a resumed epoch when the number of processes changed.
+
+    With W processes the epoch's first ``cursor * batch_size * W`` positions of
+    its permutation are consumed (rank r takes positions r, r + W, ...). The new
+    cursor is the first that starts at or after that point, so no sample of the
+    epoch is seen twice; at most one batch's worth per process is skipped.
+    """
+    consumed = cursor * batch_size * saved_world_size
+    per_step = batch_size * world_size
+    return -(-consumed // per_step)
+
+
+def _read_best(run_dir: Path) -> Optional[dict[str, Any]]:
+    """The best evaluation so far of a resumed run (``best.json``), if any."""
+    try:
+        return json.loads((run_dir / BEST_INFO_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
 
 
 def _truncate_metrics(path: Path, step: int) -> None:

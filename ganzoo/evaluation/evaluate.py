@@ -175,7 +175,8 @@ def evaluate(
                                      info, conditional)  # fmt: skip
     finally:
         generator.train(was_training)
-    primary = next((r.name for r in records if r.metric == PRIMARY.get(r.metric)), None)
+    # The first family's headline metric that was measured (FID before KID before modes missed).
+    primary = next((r.name for metric in PRIMARY.values() for r in records if r.metric == metric), None)
     return Evaluation(records=records, primary=primary, seconds=time.perf_counter() - started)
 
 

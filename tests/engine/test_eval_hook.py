@@ -1,0 +1,95 @@
+"""Evaluation during training: eval.jsonl, best-checkpoint tracking, resume, and the real evaluator."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from ganzoo.engine import checkpoint as ckpt
+from ganzoo.engine.loop import BEST_CHECKPOINT_NAME, BEST_INFO_NAME, EVAL_LOG_NAME
+from ganzoo.errors import ConfigError
+from test_training import assert_same, checkpoint_tensors, train_tiny
+
+
+class ScriptedEvaluator:
+    """Scores from a script (one per call) and, like a careless plugin, draws from the global RNG."""
+
+    def __init__(self, scores):
+        self.scores, self.calls = list(scores), []
+
+    def __call__(self, generator):
+        self.calls.append(generator.training)
+        torch.randn(1000)  # must not shift training's random numbers
+        return {"fid[test]": self.scores[len(self.calls) - 1], "kid[test]": 0.5, "primary": "fid[test]"}
+
+
+def eval_lines(run):
+    return [json.loads(line) for line in (run / EVAL_LOG_NAME).read_text().splitlines()]
+
+
+def test_evaluations_are_logged_and_the_best_checkpoint_is_kept(tmp_path, tiny_mnist_root):
+    run = tmp_path / "run"
+    evaluator = ScriptedEvaluator([5.0, 3.0, 4.0, 9.0])
+    train_tiny(run, tiny_mnist_root, steps=10, overrides={"train.eval_every": 3}, evaluator=evaluator)
+    assert evaluator.calls == [False] * 4  # the generator is evaluated in eval mode, at steps 3, 6, 9 and the end
+    lines = eval_lines(run)
+    assert [line["step"] for line in lines] == [3, 6, 9, 10]
+    assert [line["fid[test]"] for line in lines] == [5.0, 3.0, 4.0, 9.0]
+    assert lines[1]["images_seen"] == 6 * 32 and lines[1]["primary"] == "fid[test]"
+    best = json.loads((run / BEST_INFO_NAME).read_text())
+    assert best == {"step": 6, "metric": "fid[test]", "value": 3.0}
+    assert ckpt.load_checkpoint(run / BEST_CHECKPOINT_NAME)["step"] == 6
+    assert ckpt.load_checkpoint(run / ckpt.CHECKPOINT_NAME)["step"] == 10
+
+
+def test_evaluating_does_not_change_training_and_resumes_bit_exactly(tmp_path, tiny_mnist_root):
+    plain, whole, halves = tmp_path / "plain", tmp_path / "whole", tmp_path / "halves"
+    every = {"train.eval_every": 4, "train.checkpoint_every": 8}
+    train_tiny(plain, tiny_mnist_root, steps=16)
+    train_tiny(whole, tiny_mnist_root, steps=16, overrides=every, evaluator=ScriptedEvaluator([4, 3, 2, 1]))
+    train_tiny(halves, tiny_mnist_root, steps=10, overrides=every, evaluator=ScriptedEvaluator([4, 3, 0.5]))
+    # The end-of-run evaluation at step 10 scored exactly the state the resume starts from: it stays, and so does
+    # its best.json; only lines past the checkpoint would be dropped.
+    import ganzoo
+
+    ganzoo.train(resume=halves, steps=16, data_dir=tiny_mnist_root, quiet=True, download=False,
+                 evaluator=ScriptedEvaluator([2, 1]))  # fmt: skip
+    assert_same(checkpoint_tensors(whole / "checkpoint.pt"), checkpoint_tensors(plain / "checkpoint.pt"))
+    assert_same(checkpoint_tensors(halves / "checkpoint.pt"), checkpoint_tensors(whole / "checkpoint.pt"))
+    assert [line["step"] for line in eval_lines(halves)] == [4, 8, 10, 12, 16]
+    assert json.loads((halves / BEST_INFO_NAME).read_text())["step"] == 10  # 0.5 at step 10 was never beaten
+
+
+def test_the_real_evaluator_scores_mode_coverage_during_a_ring_run(tmp_path):
+    run = tmp_path / "ring"
+    train_tiny(run, None, steps=20, recipe="ring-8",
+               overrides={"train.eval_every": 10, "train.eval_samples": 500})  # fmt: skip
+    lines = eval_lines(run)
+    assert [line["step"] for line in lines] == [10, 20]
+    primary = lines[0]["primary"]
+    assert primary in lines[0] and any(key.startswith("modes") for key in lines[0])
+    assert json.loads((run / BEST_INFO_NAME).read_text())["metric"] == primary
+
+
+def test_an_image_run_without_an_extractor_for_its_dataset_is_refused_before_training(tmp_path):
+    import ganzoo
+    from conftest import make_image_folder
+
+    folder = make_image_folder(tmp_path / "images")
+    with pytest.raises(ConfigError, match="cannot be evaluated"):
+        ganzoo.train(generator="vanilla-mlp-g", discriminator="vanilla-mlp-d", loss="non-saturating",
+                     dataset="image-folder", steps=2, out=tmp_path / "run", quiet=True,
+                     overrides={"dataset.path": str(folder), "dataset.size": 16, "train.eval_every": 1})  # fmt: skip
+    assert not (tmp_path / "run" / "checkpoint.pt").exists()
+
+
+def test_the_real_evaluator_scores_pinned_lenet_fid_during_an_mnist_run(tmp_path, tiny_mnist_root):
+    run = tmp_path / "run"
+    train_tiny(run, tiny_mnist_root, steps=6, overrides={"train.eval_every": 3, "train.eval_samples": 256})
+    lines = eval_lines(run)
+    assert [line["step"] for line in lines] == [3, 6]
+    assert lines[0]["primary"].startswith("fid[lenet-mnist@") and lines[0][lines[0]["primary"]] > 0
+    best = json.loads((run / BEST_INFO_NAME).read_text())
+    assert best["value"] == min(line[line["primary"]] for line in lines)
