@@ -93,3 +93,17 @@ def test_the_real_evaluator_scores_pinned_lenet_fid_during_an_mnist_run(tmp_path
     assert lines[0]["primary"].startswith("fid[lenet-mnist@") and lines[0][lines[0]["primary"]] > 0
     best = json.loads((run / BEST_INFO_NAME).read_text())
     assert best["value"] == min(line[line["primary"]] for line in lines)
+
+
+def test_the_cli_option_eval_every_turns_it_on(tmp_path):
+    from click.testing import CliRunner
+
+    from ganzoo.cli import cli
+
+    run = tmp_path / "ring"
+    result = CliRunner().invoke(cli, ["train", "ring-8", "--steps", "4", "--eval-every", "2", "--out", str(run),
+                                      "--set", "train.eval_samples=300", "--set", "generator.hidden=[16,16]",
+                                      "--set", "discriminator.hidden=[16]", "--set", "dataset.samples=2048"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert [line["step"] for line in eval_lines(run)] == [2, 4]
+    assert "modes_covered[ring-8]" in result.output  # the progress output reports each evaluation

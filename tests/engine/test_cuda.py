@@ -1,0 +1,77 @@
+"""The CUDA paths of the engine. Skipped without a CUDA device: run them on a GPU machine.
+
+    python -m pytest tests/engine/test_cuda.py --run-slow -v
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+import torch
+
+import ganzoo
+from ganzoo.engine import checkpoint as ckpt
+from test_training import checkpoint_tensors
+
+pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (none on this machine)")
+
+TINY_DCGAN = {
+    "generator.base_channels": 16, "discriminator.base_channels": 16, "train.batch_size": 32,
+    "train.log_every": 2, "train.sample_every": 4, "train.checkpoint_every": 4,
+}  # fmt: skip
+
+
+def train_dcgan(out, data_root, steps=6, **kwargs):
+    overrides = dict(TINY_DCGAN, **kwargs.pop("overrides", {}))
+    return ganzoo.train("dcgan-mnist", steps=steps, out=out, data_dir=data_root, device="cuda",
+                        overrides=overrides, quiet=True, download=False, **kwargs)  # fmt: skip
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16", "fp16"])
+def test_dcgan_trains_on_cuda_in_each_precision_and_its_checkpoint_loads_on_the_cpu(tmp_path, tiny_mnist_root,
+                                                                                     precision):
+    result = train_dcgan(tmp_path / "run", tiny_mnist_root, precision=precision)
+    assert result.step == 6 and math.isfinite(result.last_stats["d_loss"])
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["environment"]["device"].startswith("cuda")
+    state = ckpt.load_checkpoint(tmp_path / "run" / "checkpoint.pt")  # mapped to the CPU
+    assert all(t.device.type == "cpu" for t in state["generator"].values())
+    assert (state["scaler_g"] != {}) == (precision == "fp16")  # a GradScaler per optimizer for fp16 only
+
+
+def test_cuda_resume_continues_the_run_deterministically(tmp_path, tiny_mnist_root):
+    # cuDNN's autotuner may pick other kernels per process; turn it off to compare bits.
+    settings = {"train.cudnn_benchmark": False, "train.tf32": False}
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        train_dcgan(tmp_path / "whole", tiny_mnist_root, steps=8, overrides=settings)
+        train_dcgan(tmp_path / "halves", tiny_mnist_root, steps=4, overrides=settings)
+        ganzoo.train(resume=tmp_path / "halves", steps=8, data_dir=tiny_mnist_root, quiet=True, download=False)
+    finally:
+        torch.use_deterministic_algorithms(False)
+    whole, halves = checkpoint_tensors(tmp_path / "whole" / "checkpoint.pt"), checkpoint_tensors(tmp_path / "halves" / "checkpoint.pt")
+    assert whole["step"] == halves["step"] == 8
+    for name in whole["generator"]:
+        assert torch.allclose(whole["generator"][name], halves["generator"][name], atol=1e-5), name
+
+
+@pytest.mark.slow
+def test_compiled_training_on_cuda(tmp_path, tiny_mnist_root):
+    result = train_dcgan(tmp_path / "run", tiny_mnist_root, steps=4, compile=True)
+    assert result.step == 4 and math.isfinite(result.last_stats["g_loss"])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs two CUDA devices for an nccl run")
+def test_two_gpu_nccl_run_with_the_consistency_check(tmp_path, tiny_mnist_root):
+    done = subprocess.run([sys.executable, "-m", "ganzoo", "train", "dcgan-mnist", "--nproc", "2", "--steps", "6",
+                           "--device", "cuda", "--out", str(tmp_path / "run"), "--data-dir", str(tiny_mnist_root),
+                           "--no-download", "--quiet", "--set", "train.ddp_check=true",
+                           *[f"--set={k}={v}" for k, v in TINY_DCGAN.items()]],
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["world_size"] == 2
+
