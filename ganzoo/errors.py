@@ -9,7 +9,8 @@ traceback; the Python API raises it like any exception.
 from __future__ import annotations
 
 import difflib
-from typing import Iterable
+import os
+from typing import IO, Any, Iterable, Optional
 
 import click
 
@@ -18,6 +19,8 @@ class GanzooError(click.ClickException):
     """A mistake the user can fix. ``exit_code`` is 2 for usage-like errors."""
 
     exit_code = 1
+    #: Raised alike by every process of a multi-process run (rank 0 alone reports it).
+    same_on_every_rank = False
 
     def __init__(self, what: str, why: str = "", fix: str = "") -> None:
         self.what, self.why, self.fix = what, why, fix
@@ -27,6 +30,14 @@ class GanzooError(click.ClickException):
         if fix:
             parts.append("Fix: " + _sentence(fix))
         super().__init__(" ".join(parts))
+
+    def show(self, file: Optional[IO[Any]] = None) -> None:
+        """Print the message; under torchrun, other ranks say which they are (or stay quiet)."""
+        rank = os.environ.get("RANK", "0")
+        if rank == "0":
+            return super().show(file)
+        if not self.same_on_every_rank:
+            click.echo(f"Error (process {rank}): {self.format_message()}", file=file, err=True)
 
 
 def _sentence(text: str) -> str:

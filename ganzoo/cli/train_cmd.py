@@ -54,18 +54,29 @@ def train_command(recipe: Optional[str], generator: Optional[str], discriminator
       ganzoo train --resume runs/ring --steps 4000
       ganzoo train dcgan-mnist --nproc 2 --eval-every 1000
     """
-    if nproc is not None:
-        from ganzoo.engine.launch import launch
-
-        status = launch(nproc, _args_without_nproc(click.get_current_context()))
-        raise SystemExit(status)
-
-    from ganzoo.engine.api import train
     from ganzoo.engine.config import parse_assignment
 
     overrides = [parse_assignment(text) for text in assignments]
     if eval_every is not None:
         overrides.append(("train.eval_every", eval_every))
+    if nproc is not None:
+        from ganzoo.engine.api import check_before_launch, explicit_overrides
+        from ganzoo.engine.launch import check_nproc, launch
+
+        # Mistakes are reported once, here, rather than by every process.
+        check_nproc(nproc)
+        explicit = explicit_overrides(steps=steps, batch_size=batch_size, seed=seed, device=device,
+                                      precision=precision, compile=compile_)  # fmt: skip
+        components = {"generator": generator, "discriminator": discriminator, "loss": loss, "dataset": dataset}
+        run_dir = check_before_launch(recipe, components, config_file, overrides + explicit, resume, out, overwrite)
+        args = _args_without_nproc(click.get_current_context())
+        if out is None and resume is None:
+            args += ["--out", str(run_dir)]
+        if not quiet:
+            click.echo(f"starting {nproc} processes (torchrun, DistributedDataParallel); run directory {run_dir}")
+        raise SystemExit(launch(nproc, args))
+
+    from ganzoo.engine.api import train
     quiet = quiet or os.environ.get("RANK", "0") != "0"  # under torchrun only rank 0 reports
     result = train(
         recipe, generator=generator, discriminator=discriminator, loss=loss, dataset=dataset,

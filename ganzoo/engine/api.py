@@ -85,35 +85,16 @@ def train(
     """
     registry = registry or ganzoo.get_registry()
     dist = dist or Distributed.from_environment()
-    explicit = [
-        (f"train.{key}", value)
-        for key, value in (
-            ("steps", steps), ("batch_size", batch_size), ("seed", seed),
-            ("device", device), ("precision", precision), ("compile", compile),
-        )
-        if value is not None
-    ]  # fmt: skip
+    explicit = explicit_overrides(steps=steps, batch_size=batch_size, seed=seed, device=device, precision=precision,
+                                  compile=compile)  # fmt: skip
     override_list = list(overrides.items() if isinstance(overrides, Mapping) else overrides)
 
     # Configuration and run directory.
+    components = {"generator": generator, "discriminator": discriminator, "loss": loss, "dataset": dataset}
+    config, run_dir = resolve_run(registry, recipe, components, config_file, override_list + explicit, resume, out)
     if resume is not None:
-        if recipe or generator or discriminator or loss or dataset or config_file:
-            raise ConfigError(
-                "--resume continues a run with its own configuration",
-                "a recipe, components or a config file were given as well",
-                "drop them, or start a new run with --out",
-            )
-        run_dir = Path(resume)
-        saved = _read_run_config(run_dir)
-        config = resumed_config(saved, override_list + explicit)
         resume_state = ckpt.load_checkpoint(run_dir / ckpt.CHECKPOINT_NAME)
     else:
-        file_names, file_overrides = load_config_file(Path(config_file)) if config_file else ({}, [])
-        recipe = recipe or file_names.pop("recipe", None)
-        components = {**file_names, **{k: v for k, v in (("generator", generator), ("discriminator", discriminator),
-                                                         ("loss", loss), ("dataset", dataset)) if v}}  # fmt: skip
-        config = build_config(registry, recipe, components, file_overrides + override_list + explicit)
-        run_dir = Path(out) if out else _default_run_dir(config)
         if dist.is_main:
             _check_new_run_dir(run_dir, overwrite)  # refuse early, create only once all is built
         resume_state = None
@@ -123,7 +104,7 @@ def train(
     # Device and backends.
     device = resolve_device(train_cfg["device"])
     if dist.world_size > 1 and device.type == "cuda":
-        device = torch.device("cuda", int(os.environ.get("LOCAL_RANK", dist.rank)) % torch.cuda.device_count())
+        device = _local_gpu(int(os.environ.get("LOCAL_RANK", dist.rank)))
     if dist.world_size > 1:
         join_process_group(device)
         run_dir = Path(_from_rank_zero(str(run_dir)))  # the default name holds rank 0's clock
@@ -162,23 +143,106 @@ def train(
     except Interrupted:
         if dist.is_main:
             _write_run_info(run_dir, "interrupted", config, device, dist)
+        leave_process_group(dist, wait_for_others=False)  # the loop's stop already waited for rank 0
         raise
     except BaseException as exc:
         reporter.close()
         if dist.is_main:
             _write_run_info(run_dir, "failed", config, device, dist, error=f"{type(exc).__name__}: {exc}")
+        leave_process_group(dist, wait_for_others=False)
         raise
     if dist.is_main:
         _write_run_info(run_dir, "finished", config, device, dist, result=result)
+    leave_process_group(dist)
     return result
+
+
+#: How long a collective may wait for the slowest rank: rank 0 evaluates (10,000
+#: samples, maybe an Inception network on a CPU) while the others wait at the next step.
+COLLECTIVE_TIMEOUT = _dt.timedelta(hours=2)
+
+
+def explicit_overrides(**train_values: Any) -> list[tuple[str, Any]]:
+    """The dedicated options (``steps=``, ``seed=`` ...) as ``train.*`` overrides; None means not given."""
+    return [(f"train.{key}", value) for key, value in train_values.items() if value is not None]
+
+
+def resolve_run(registry: Any, recipe: Optional[str], components: Mapping[str, Optional[str]],
+                config_file: Union[str, Path, None], overrides: list[tuple[str, Any]],
+                resume: Union[str, Path, None], out: Union[str, Path, None]) -> tuple[dict[str, Any], Path]:
+    """The run's resolved configuration and directory (nothing is created or built)."""
+    if resume is not None:
+        if recipe or any(components.values()) or config_file:
+            raise ConfigError(
+                "--resume continues a run with its own configuration",
+                "a recipe, components or a config file were given as well",
+                "drop them, or start a new run with --out",
+            )
+        run_dir = Path(resume)
+        return resumed_config(_read_run_config(run_dir), overrides), run_dir
+    file_names, file_overrides = load_config_file(Path(config_file)) if config_file else ({}, [])
+    recipe = recipe or file_names.pop("recipe", None)
+    chosen = {**file_names, **{kind: name for kind, name in components.items() if name}}
+    config = build_config(registry, recipe, chosen, file_overrides + overrides)
+    return config, Path(out) if out else _default_run_dir(config)
+
+
+def check_before_launch(recipe: Optional[str], components: Mapping[str, Optional[str]],
+                        config_file: Union[str, Path, None], overrides: list[tuple[str, Any]],
+                        resume: Union[str, Path, None], out: Union[str, Path, None], overwrite: bool) -> Path:
+    """What ``--nproc`` checks once before starting processes: configuration, run directory, device.
+
+    Returns the run directory, so that every process is told the same one.
+    """
+    config, run_dir = resolve_run(ganzoo.get_registry(), recipe, components, config_file, overrides, resume, out)
+    if resume is not None:
+        if not (run_dir / ckpt.CHECKPOINT_NAME).is_file():
+            ckpt.load_checkpoint(run_dir / ckpt.CHECKPOINT_NAME)  # raises the error in words
+    else:
+        _check_new_run_dir(run_dir, overwrite)
+    resolve_device(config["train"]["device"])
+    return run_dir
 
 
 def join_process_group(device: torch.device) -> None:
     """Join torchrun's process group once: nccl for CUDA devices, gloo otherwise."""
     import torch.distributed as torch_dist
 
-    if not torch_dist.is_initialized():
-        torch_dist.init_process_group(backend="nccl" if device.type == "cuda" else "gloo")
+    if torch_dist.is_initialized():
+        return
+    if device.type == "cuda":
+        # nccl puts a collective's buffers on the current device: make it this rank's GPU.
+        torch.cuda.set_device(device)
+        torch_dist.init_process_group(backend="nccl", timeout=COLLECTIVE_TIMEOUT, device_id=device)
+    else:
+        torch_dist.init_process_group(backend="gloo", timeout=COLLECTIVE_TIMEOUT)
+
+
+def leave_process_group(dist: Distributed, wait_for_others: bool = True) -> None:
+    """Leave the process group cleanly (a process that exits inside one may abort).
+
+    On success every rank first waits until rank 0 has written its final files,
+    so no process is gone while another still uses the group.
+    """
+    import torch.distributed as torch_dist
+
+    if dist.world_size == 1 or not torch_dist.is_initialized():
+        return
+    if wait_for_others:
+        torch_dist.barrier()
+    torch_dist.destroy_process_group()
+
+
+def _local_gpu(local_rank: int) -> torch.device:
+    """The GPU of this process: one per process on each machine."""
+    count = torch.cuda.device_count()
+    if local_rank >= count:
+        raise ConfigError(
+            f"process {local_rank} on this machine has no GPU of its own: the machine has {count}",
+            "each process of a multi-process CUDA run trains on one GPU",
+            f"start at most {count} processes per machine (--nproc / --nproc-per-node {count})",
+        )
+    return torch.device("cuda", local_rank)
 
 
 def _from_rank_zero(value: Any) -> Any:

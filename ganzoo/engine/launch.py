@@ -1,56 +1,91 @@
-"""``ganzoo train --nproc N``: start the same training under torchrun, N processes on this machine.
+"""``ganzoo train --nproc N``: the same training in N processes on this machine, through torchrun's launcher.
 
-torchrun (``python -m torch.distributed.run``) is PyTorch's own launcher: it
-sets ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK`` and the rendezvous address for
-each process, restarts nothing unless asked, and ends every process when one
-fails. ``--nproc`` is a shortcut for one machine (``--standalone``); multi-node
+This is what ``torchrun --standalone --nproc-per-node N -m ganzoo train ...``
+does, called through torchrun's own Python API (``elastic_launch``) so that
+ganzoo can report the outcome in its own words: each process gets ``RANK``,
+``WORLD_SIZE``, ``LOCAL_RANK`` and a rendezvous on a free local port, nothing
+is restarted, and when one process fails the others are stopped. Multi-node
 runs call torchrun themselves with its usual ``--nnodes`` / ``--rdzv-*`` options.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
+import uuid
 from typing import Sequence
 
-from ganzoo.errors import ConfigError
+from ganzoo.errors import ConfigError, GanzooError
 
-def torchrun_argv(nproc: int, train_args: Sequence[str]) -> list[str]:
-    """The command line that runs ``ganzoo train TRAIN_ARGS`` in ``nproc`` processes."""
+#: Seconds the processes get to save their checkpoint after Ctrl-C / SIGTERM before they are killed.
+SHUTDOWN_GRACE_S = 120
+#: Exit status after an interruption, as a shell reports a process ended by SIGINT.
+INTERRUPTED_EXIT = 130
+
+
+def check_nproc(nproc: int) -> None:
+    """Refuse a number of processes that cannot work, or a launch from inside a launched process."""
     if nproc < 1:
         raise ConfigError(
             f"--nproc {nproc} is not a number of processes",
             "a run needs at least one process",
             "use --nproc 2 (or more) to train with several processes, or leave it out",
         )
-    return [
-        sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={nproc}",
-        "-m", "ganzoo", "train", *train_args,
-    ]  # fmt: skip
-
-
-def launch(nproc: int, train_args: Sequence[str]) -> int:
-    """Run ``ganzoo train`` under torchrun and return its exit status.
-
-    Refuses to nest: inside a torchrun process (``RANK`` set) ``--nproc`` is an error.
-    """
     if "RANK" in os.environ:
         raise ConfigError(
             "--nproc was given inside a process that torchrun already started",
             "each torchrun process would start a torchrun of its own",
             "drop --nproc when launching with torchrun yourself",
         )
-    argv = torchrun_argv(nproc, train_args)
-    env = dict(os.environ)
-    # torchrun sets one OpenMP thread per process when it is unset; keep the cores
-    # shared out instead (2 cores, 2 processes: 1 each -- the same as torchrun's default).
-    env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
-    process = subprocess.Popen(argv, env=env)
-    while True:
-        try:
-            return process.wait()
-        except KeyboardInterrupt:
-            # Ctrl-C reached torchrun and its processes too: they save a checkpoint
-            # and exit; wait for that rather than killing them mid-write.
-            continue
+
+
+def worker_args(train_args: Sequence[str]) -> list[str]:
+    """The command each process runs: ``python -m ganzoo train TRAIN_ARGS``."""
+    return ["-m", "ganzoo", "train", *train_args]
+
+
+def launch(nproc: int, train_args: Sequence[str]) -> int:
+    """Run ``ganzoo train TRAIN_ARGS`` in ``nproc`` processes; return the exit status.
+
+    0 when every process finished, :data:`INTERRUPTED_EXIT` after Ctrl-C or
+    SIGTERM (the processes have saved a checkpoint), 1 when a process failed
+    (it printed its own error).
+    """
+    check_nproc(nproc)
+    from torch.distributed.elastic.multiprocessing.api import SignalException
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.launcher.api import LaunchConfig, elastic_launch
+
+    import logging
+
+    # The agent's own warnings ("Sending process ... closing signal") repeat what ganzoo says.
+    logging.getLogger("torch.distributed.elastic").setLevel(logging.ERROR)
+    # Share the cores out (torchrun's CLI would set 1 thread per process); the processes inherit it.
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
+    config = LaunchConfig(
+        min_nodes=1, max_nodes=1, nproc_per_node=nproc, run_id=f"ganzoo-{uuid.uuid4().hex[:12]}",
+        rdzv_backend="c10d", rdzv_endpoint="localhost:0", max_restarts=0, shutdown_timeout=SHUTDOWN_GRACE_S,
+    )  # fmt: skip
+    try:
+        elastic_launch(config, entrypoint=sys.executable)(*worker_args(train_args))
+    except SignalException:
+        # The agent passed the signal on; the processes saved a checkpoint and said where.
+        return INTERRUPTED_EXIT
+    except ChildFailedError as exc:
+        rank, failure = exc.get_first_failure()
+        if failure.exitcode == INTERRUPTED_EXIT:
+            return INTERRUPTED_EXIT
+        raise LaunchFailed(rank, failure.exitcode) from None
+    return 0
+
+
+class LaunchFailed(GanzooError):
+    """A process of a ``--nproc`` run ended with an error."""
+
+    def __init__(self, rank: int, exit_code: int) -> None:
+        how = f"was killed by signal {-exit_code}" if exit_code < 0 else f"exited with status {exit_code}"
+        super().__init__(
+            f"training process {rank} {how}, so the run was stopped",
+            "its own message is above; the other processes were ended",
+            "fix the cause and resume with ganzoo train --resume RUN_DIR (the last checkpoint is intact)",
+        )

@@ -40,6 +40,7 @@ class Interrupted(GanzooError):
     """Training was stopped by Ctrl-C or SIGTERM after saving a checkpoint."""
 
     exit_code = 130
+    same_on_every_rank = True
 
 
 @dataclass
@@ -87,6 +88,11 @@ class Distributed:
         torch.distributed.all_reduce(value, op=torch.distributed.ReduceOp.MAX)
         return bool(value.item())
 
+    def barrier(self) -> None:
+        """Wait for every rank (a no-op alone)."""
+        if self.world_size > 1:
+            torch.distributed.barrier()
+
     def check_identical(self, modules: dict[str, nn.Module], device: torch.device, step: int) -> None:
         """Raise if any rank's weights differ from rank 0's (DDP keeps them bit-identical)."""
         if self.world_size == 1:
@@ -121,7 +127,9 @@ def _stop_requests() -> Iterator[threading.Event]:
     """Turn the first Ctrl-C / SIGTERM into a request to stop at the next step boundary.
 
     Stopping between steps keeps the checkpoint consistent; a second Ctrl-C
-    interrupts at once.
+    interrupts at once. Repeated SIGTERMs are harmless: launchers such as
+    torchrun forward a terminal's signal to processes that got it already,
+    and a SIGTERM must not cut the checkpoint it asked for.
     """
     requested = threading.Event()
     if threading.current_thread() is not threading.main_thread():
@@ -129,7 +137,7 @@ def _stop_requests() -> Iterator[threading.Event]:
         return
 
     def handler(signum: int, frame: Any) -> None:
-        if requested.is_set():
+        if requested.is_set() and signum == signal.SIGINT:
             raise KeyboardInterrupt
         requested.set()
 
@@ -279,12 +287,18 @@ def training_loop(
             ckpt.save_checkpoint(run_dir / name, state)
 
     best = _read_best(run_dir) if resume_state is not None else None
+    if best is not None and best["step"] > step:
+        best = None  # from a stretch after the checkpoint that this resume trains again
+    eval_log = _evaluated_steps(run_dir / EVAL_LOG_NAME, step) if resume_state is not None else []
 
     def evaluate_now() -> None:
         """Score the sampling generator; keep the checkpoint with the lowest primary metric."""
         nonlocal best
-        if not main or evaluator is None:
-            return
+        if not main or evaluator is None or stop_requested.is_set():
+            return  # a stop was asked for: the checkpoint comes first
+        if eval_log and eval_log[-1] == step:
+            return  # resuming a finished run: this step was evaluated already
+        eval_log.append(step)
         sampler = ema if ema is not None else G
         was_training = sampler.training
         sampler.eval()
@@ -353,6 +367,7 @@ def training_loop(
                 step % STOP_CHECK_EVERY == 0 and dist.any(stop_requested.is_set(), device))
             if stop_now:
                 save_checkpoint()
+                dist.barrier()  # the others exit only once rank 0's checkpoint is on disk
                 reporter.message(f"interrupted at step {step}; checkpoint saved")
                 reporter.close()
                 raise Interrupted(
@@ -516,6 +531,21 @@ def rescaled_cursor(cursor: int, batch_size: int, saved_world_size: int, world_s
     consumed = cursor * batch_size * saved_world_size
     per_step = batch_size * world_size
     return -(-consumed // per_step)
+
+
+def _evaluated_steps(path: Path, up_to: int) -> list[int]:
+    """The steps ``eval.jsonl`` holds up to ``up_to`` (a resumed run does not repeat them)."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return []
+    steps = []
+    for line in lines:
+        try:
+            steps.append(int(json.loads(line)["step"]))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return [step for step in steps if step <= up_to]
 
 
 def _read_best(run_dir: Path) -> Optional[dict[str, Any]]:

@@ -16,7 +16,7 @@ from ganzoo.cli import cli
 from ganzoo.cli.train_cmd import _args_without_nproc, train_command
 from ganzoo.engine import checkpoint as ckpt
 from ganzoo.engine.batches import epoch_permutation
-from ganzoo.engine.launch import torchrun_argv
+from ganzoo.engine.launch import INTERRUPTED_EXIT, worker_args
 from ganzoo.engine.loop import rescaled_cursor
 
 SMALL = [
@@ -114,9 +114,7 @@ def test_nproc_relaunches_the_same_arguments_under_torchrun():
     args = _args_without_nproc(ctx)
     assert args == ["ring-8", "--set", "train.lr_g=1e-4", "--steps", "5", "--no-compile", "--out", "runs/a b",
                     "--quiet"]  # fmt: skip
-    argv = torchrun_argv(2, args)
-    assert argv[:3] == [sys.executable, "-m", "torch.distributed.run"]
-    assert "--nproc-per-node=2" in argv and argv[-len(args) - 2:] == ["ganzoo", "train", *args]
+    assert worker_args(args) == ["-m", "ganzoo", "train", *args]
     # The rebuilt arguments parse back to the same values.
     again = train_command.make_context("train", list(args))
     assert {k: v for k, v in again.params.items() if k != "nproc"} == \
@@ -126,6 +124,8 @@ def test_nproc_relaunches_the_same_arguments_under_torchrun():
 @pytest.mark.parametrize("args, env, message", [
     (["--nproc", "0"], {}, "is not a number of processes"),
     (["--nproc", "2"], {"RANK": "0"}, "torchrun already started"),
+    (["--nproc", "2", "--set", "train.nokey=1"], {}, "unknown key train.nokey"),
+    (["--nproc", "2", "--batch-size", "0"], {}, "batch_size"),
 ])  # fmt: skip
 def test_bad_nproc_is_a_clear_error(monkeypatch, args, env, message):
     for key, value in env.items():
@@ -133,3 +133,62 @@ def test_bad_nproc_is_a_clear_error(monkeypatch, args, env, message):
     result = CliRunner().invoke(cli, ["train", "ring-8", *args])
     assert result.exit_code != 0
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_repeated_sigterms_keep_asking_to_stop_but_a_second_ctrl_c_interrupts():
+    import os
+    import signal
+
+    from ganzoo.engine.loop import _stop_requests
+
+    with _stop_requests() as requested:
+        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signal.SIGTERM)  # what torchrun's forwarding adds
+        assert requested.is_set()
+        with pytest.raises(KeyboardInterrupt):
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def test_more_processes_than_gpus_is_a_clear_error(monkeypatch):
+    from ganzoo.engine.api import _local_gpu
+    from ganzoo.errors import ConfigError
+
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    assert _local_gpu(0) == torch.device("cuda", 0)
+    with pytest.raises(ConfigError, match="has no GPU of its own: the machine has 1"):
+        _local_gpu(1)
+
+
+def test_errors_of_other_ranks_name_their_process_and_interruptions_are_said_once(monkeypatch, capsys):
+    from ganzoo.engine.loop import Interrupted
+    from ganzoo.errors import ConfigError
+
+    monkeypatch.setenv("RANK", "1")
+    ConfigError("bad thing", "because", "do this").show()
+    Interrupted("stopped at step 10").show()
+    assert capsys.readouterr().err == "Error (process 1): bad thing. because. Fix: do this.\n"
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_every_process_at_one_step_with_a_checkpoint(tmp_path, tiny_mnist_root):
+    import os
+    import signal
+    import time
+
+    out = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ganzoo", "train", "vanilla-mnist", "--nproc", "2", "--steps", "100000", "--out",
+         str(out), "--data-dir", str(tiny_mnist_root), *SMALL, "--set", "train.log_every=10"],
+        start_new_session=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    metrics, deadline = out / "metrics.jsonl", time.monotonic() + 120
+    while not (metrics.exists() and len(metrics.read_text().splitlines()) >= 2):
+        assert process.poll() is None and time.monotonic() < deadline, process.communicate()
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the launcher, torchrun, the processes
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == INTERRUPTED_EXIT, stdout + stderr
+    assert stderr.count("training was interrupted at step") == 1 and "Traceback" not in stderr
+    state = ckpt.load_checkpoint(out / ckpt.CHECKPOINT_NAME)
+    assert state["step"] >= 20 and state["step"] % 10 == 0  # the ranks agree on a multiple of 10
+    assert json.loads((out / "run.json").read_text())["status"] == "interrupted"

@@ -107,3 +107,34 @@ def test_the_cli_option_eval_every_turns_it_on(tmp_path):
     assert result.exit_code == 0, result.output
     assert [line["step"] for line in eval_lines(run)] == [2, 4]
     assert "modes_covered[ring-8]" in result.output  # the progress output reports each evaluation
+
+
+def test_a_best_checkpoint_from_after_the_resumed_checkpoint_is_forgotten(tmp_path, tiny_mnist_root):
+    import shutil
+
+    import ganzoo
+
+    run = tmp_path / "run"
+    every = {"train.eval_every": 2, "train.checkpoint_every": 4}
+    train_tiny(run, tiny_mnist_root, steps=4, overrides=every, evaluator=ScriptedEvaluator([5, 4]))
+    shutil.copy(run / "checkpoint.pt", tmp_path / "step-4.pt")
+    ganzoo.train(resume=run, steps=8, data_dir=tiny_mnist_root, quiet=True, download=False,
+                 evaluator=ScriptedEvaluator([1, 2]))  # fmt: skip
+    assert json.loads((run / BEST_INFO_NAME).read_text())["step"] == 6
+    # As if the process had died after evaluating step 6 but before its next checkpoint:
+    shutil.copy(tmp_path / "step-4.pt", run / "checkpoint.pt")
+    ganzoo.train(resume=run, steps=8, data_dir=tiny_mnist_root, quiet=True, download=False,
+                 evaluator=ScriptedEvaluator([9, 8]))  # fmt: skip
+    best = json.loads((run / BEST_INFO_NAME).read_text())
+    assert best == {"step": 8, "metric": "fid[test]", "value": 8}  # not the abandoned step 6's 1.0
+    assert [line["step"] for line in eval_lines(run)] == [2, 4, 6, 8]
+
+
+def test_resuming_a_finished_run_does_not_evaluate_its_last_step_again(tmp_path, tiny_mnist_root):
+    import ganzoo
+
+    run = tmp_path / "run"
+    train_tiny(run, tiny_mnist_root, steps=4, overrides={"train.eval_every": 2}, evaluator=ScriptedEvaluator([3, 2]))
+    again = ScriptedEvaluator([1])
+    ganzoo.train(resume=run, steps=4, data_dir=tiny_mnist_root, quiet=True, download=False, evaluator=again)
+    assert again.calls == [] and [line["step"] for line in eval_lines(run)] == [2, 4]
