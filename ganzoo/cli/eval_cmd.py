@@ -19,14 +19,20 @@ import click
               help="Dataset root for the reference split. Default: $GANZOO_DATA_DIR, else a per-user cache.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the results as JSON to this file.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
+@click.option("--inception", type=click.Path(dir_okay=False, path_type=Path),
+              help="Compute image metrics on Inception-v3 features from this local weights file "
+                   "(torchvision's inception_v3_google-0cc3c7bd.pth or a .safetensors copy). Never downloaded.")
+@click.option("--inception-sha256", metavar="HEX", help="Refuse the --inception file unless it has this sha256.")
 def eval_command(target: str, n: int, metrics: Optional[str], seed: int, device: str, data_dir: Optional[Path],
-                 out: Optional[Path], as_json: bool) -> None:
+                 out: Optional[Path], as_json: bool, inception: Optional[Path], inception_sha256: Optional[str]) -> None:
     """Evaluate TARGET: a run directory (its EMA generator) or a published model (name, folder or .safetensors).
 
     Image metrics are computed in the feature space of a LeNet classifier that
     ganzoo trained for the dataset; their names carry the extractor and its
     hash, e.g. fid[lenet-mnist@1a2b3c4d], because they are not comparable to
-    Inception-based FIDs. A run directory's results are appended to
+    Inception-based FIDs. With --inception FILE they use Inception-v3
+    features from a weights file you provide instead (names such as
+    fid[inception-v3@0cc3c7bd]). A run directory's results are appended to
     RUN_DIR/eval.json, where `ganzoo publish` finds them.
 
     \b
@@ -34,14 +40,22 @@ def eval_command(target: str, n: int, metrics: Optional[str], seed: int, device:
       ganzoo eval runs/vanilla-mnist-20261124-101500
       ganzoo eval vanilla-mnist --n 5000 --metrics fid,kid --json
       ganzoo eval model_cards/ring-8
+      ganzoo eval dcgan-mnist --inception ~/.cache/torch/hub/checkpoints/inception_v3_google-0cc3c7bd.pth
     """
     from ganzoo.engine.checkpoint import atomic_write_bytes
     from ganzoo.engine.runtime import resolve_device
     from ganzoo.evaluation.targets import append_run_evaluation, evaluate_target, is_run_dir
 
     families = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
+    extractor = None
+    if inception is not None:
+        from ganzoo.evaluation.inception import inception_spec
+
+        extractor = inception_spec(inception, inception_sha256)
+    elif inception_sha256 is not None:
+        raise click.UsageError("--inception-sha256 pins an --inception file; give --inception PATH as well")
     evaluation, record = evaluate_target(target, n=n, metrics=families, seed=seed, device=str(resolve_device(device)),
-                                         data_dir=data_dir)  # fmt: skip
+                                         data_dir=data_dir, extractor=extractor)  # fmt: skip
     if is_run_dir(Path(target)):
         append_run_evaluation(Path(target), record)
     if out is not None:
@@ -66,5 +80,5 @@ def _print(record: dict) -> None:
     else:
         for row in rows:
             click.echo("  ".join(row))
-    if any(m.get("extractor") for m in record["metrics"]):
+    if any((m.get("extractor") or "").startswith("lenet-") for m in record["metrics"]):
         click.echo("note: LeNet-feature metrics compare ganzoo models with each other, not with published Inception FIDs.")

@@ -148,12 +148,16 @@ def evaluate(
     registry: Any = None,
     conditional: bool = False,
     reference: Any = None,
+    extractor: Any = None,
 ) -> Evaluation:
     """Every requested metric of ``generator`` (built for ``dataset``) on ``n`` samples.
 
     The reference is the dataset's held-out split (``train=False``): MNIST's
     10,000 test images, or a fresh draw of a mixture. ``reference`` may pass
     that split in, already built (the training evaluator builds it once).
+    ``extractor`` replaces the dataset's registered extractor for image
+    metrics: the spec of a user's Inception-v3 file
+    (:func:`ganzoo.evaluation.inception.inception_spec`).
     """
     import ganzoo
 
@@ -172,7 +176,7 @@ def evaluate(
             records = _point_metrics(generator, reference, dataset, families, n, seed, device)
         else:
             records = _image_metrics(generator, reference, dataset, families, n, seed, device, registry,
-                                     info, conditional)  # fmt: skip
+                                     info, conditional, extractor)  # fmt: skip
     finally:
         generator.train(was_training)
     # The first family's headline metric that was measured (FID before KID before modes missed).
@@ -209,16 +213,23 @@ def _point_metrics(generator: nn.Module, reference: Any, dataset: str, families:
 
 
 def _image_metrics(generator: nn.Module, reference: Any, dataset: str, families: list[str], n: int, seed: int,
-                   device: torch.device, registry: Any, info: DataInfo, conditional: bool) -> list[MetricRecord]:
+                   device: torch.device, registry: Any, info: DataInfo, conditional: bool,
+                   user_extractor: Any = None) -> list[MetricRecord]:
     from ganzoo.evaluation import extractors
     from ganzoo.metrics import classes, frechet, kernel, manifold
 
-    spec = extractors.extractor_for_dataset(dataset, registry)
-    extractor = extractors.load_extractor(spec, device)
+    if user_extractor is not None:
+        from ganzoo.evaluation import inception
+
+        spec, batch_size = user_extractor, inception.BATCH_SIZE
+        extractor = inception.load_inception(spec, device)
+    else:
+        spec, batch_size = extractors.extractor_for_dataset(dataset, registry), 1000
+        extractor = extractors.load_extractor(spec, device)
     real_images = to_unit_range(reference.batch(torch.arange(min(n, len(reference))))[0], reference.info)
-    real_features, real_logits = embed(extractor, real_images, device)
+    real_features, real_logits = embed(extractor, real_images, device, batch_size)
     fake, labels = generate(generator, n, seed=seed, device=device, num_classes=info.num_classes if conditional else 0)
-    fake_features, fake_logits = embed(extractor, to_unit_range(fake, info), device)
+    fake_features, fake_logits = embed(extractor, to_unit_range(fake, info), device, batch_size)
 
     def record(metric: str, value: float, std: Optional[float] = None, higher: bool = False) -> MetricRecord:
         return MetricRecord(name=extractors.metric_name(metric, spec), metric=metric, value=float(value), std=std,

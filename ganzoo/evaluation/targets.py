@@ -28,18 +28,21 @@ def is_run_dir(path: Path) -> bool:
 
 
 def evaluate_target(target: str | Path, *, n: int = 10_000, metrics: Optional[Sequence[str]] = None, seed: int = 0,
-                    device: str = "cpu", data_dir: Any = None, registry: Any = None) -> tuple[Evaluation, dict[str, Any]]:
+                    device: str = "cpu", data_dir: Any = None, registry: Any = None,
+                    extractor: Any = None) -> tuple[Evaluation, dict[str, Any]]:
     """Evaluate a run directory (its EMA generator) or a published model; return the evaluation and its record.
+
+    ``extractor``: a user's Inception-v3 spec for the image metrics (see :func:`evaluate`).
 
     The global RNG is left as it was (rebuilding networks would otherwise draw from it).
     """
     with torch.random.fork_rng(devices=[]):
         return _evaluate_target(target, n=n, metrics=metrics, seed=seed, device=device, data_dir=data_dir,
-                                registry=registry)  # fmt: skip
+                                registry=registry, extractor=extractor)  # fmt: skip
 
 
 def _evaluate_target(target: str | Path, *, n: int, metrics: Optional[Sequence[str]], seed: int, device: str,
-                     data_dir: Any, registry: Any) -> tuple[Evaluation, dict[str, Any]]:
+                     data_dir: Any, registry: Any, extractor: Any) -> tuple[Evaluation, dict[str, Any]]:
     registry = registry or ganzoo.get_registry()
     device_ = torch.device(device)
     path = Path(target)
@@ -61,7 +64,8 @@ def _evaluate_target(target: str | Path, *, n: int, metrics: Optional[Sequence[s
         dataset, params, conditional = config["dataset"]["name"], config["dataset"]["params"], model.conditional
         kind = "model"
     evaluation = evaluate(generator, info=info, dataset=dataset, dataset_params=params, n=n, metrics=metrics,
-                          seed=seed, device=device_, data_dir=data_dir, registry=registry, conditional=conditional)  # fmt: skip
+                          seed=seed, device=device_, data_dir=data_dir, registry=registry, conditional=conditional,
+                          extractor=extractor)  # fmt: skip
     record = {
         "target": str(target),
         "kind": kind,
