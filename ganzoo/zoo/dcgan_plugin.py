@@ -108,15 +108,17 @@ def ganzoo_recipes():
     )
     yield _dcgan_recipe(
         "wgan-gp-mnist",
-        "WGAN-GP on MNIST: DCGAN pair (critic without BatchNorm), 5 critic steps, Adam 1e-4 (0, 0.9).",
+        "WGAN-GP on MNIST: DCGAN pair (critic without BatchNorm), 5 critic steps, Adam 2e-4 (0.5, 0.9).",
         loss="wgan-gp",
         dataset="mnist",
-        train={"steps": 1500, "batch_size": 64, "lr_g": 1e-4, "lr_d": 1e-4, "betas_g": [0.0, 0.9],
-               "betas_d": [0.0, 0.9], "n_critic": 5, "sample_every": 500, "checkpoint_every": 500},
+        # Betas (0.5, 0.9) as in the authors' MNIST script (the paper's Algorithm 1 says (0, 0.9)); lr twice
+        # their 1e-4 to fit a CPU budget: measured on 1500 steps, LeNet FID 100 against 190 with 1e-4, (0, 0.9).
+        train={"steps": 1500, "batch_size": 64, "lr_g": 2e-4, "lr_d": 2e-4, "betas_g": [0.5, 0.9],
+               "betas_d": [0.5, 0.9], "n_critic": 5, "sample_every": 500, "checkpoint_every": 500},
         discriminator={"batch_norm": False},
         paper=WGAN_GP,
-        expect="Rough digits, some recognisable, in about 5 minutes on 2 CPU cores (1500 G steps = 7500 critic "
-        "steps): at lr 1e-4 WGAN-GP learns slower than dcgan-mnist, give it more --steps on a GPU. "
+        expect="Recognisable but rough digits in about 5 minutes on 2 CPU cores (1500 G steps = 7500 critic "
+        "steps); WGAN-GP keeps improving for many more steps (--steps 5000+ on a GPU). "
         "d_loss is the negated Wasserstein estimate plus the penalty; it rises towards 0 as G improves.",
     )
     yield _dcgan_recipe(
