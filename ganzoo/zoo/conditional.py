@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganzoo.specs import DataInfo
+from ganzoo.zoo.layers import FastDropout
 
 #: PyTorch's defaults, spelled out (see ``ganzoo.zoo.dcgan.BN_EPS``).
 BN_EPS = 1e-5
@@ -129,7 +130,7 @@ class ConditionalMLPDiscriminator(nn.Module):
         for size in hidden:
             layers += [nn.Linear(width, size), nn.LeakyReLU(0.2)]
             if dropout:
-                layers.append(nn.Dropout(dropout))
+                layers.append(FastDropout(dropout))
             width = size
         layers.append(nn.Linear(width, 1))
         self.net = nn.Sequential(*layers)

@@ -12,6 +12,7 @@ from typing import Optional, Sequence
 from torch import Tensor, nn
 
 from ganzoo.specs import DataInfo
+from ganzoo.zoo.layers import FastDropout
 
 _ACTIVATIONS = {
     "relu": lambda: nn.ReLU(),
@@ -69,7 +70,7 @@ class MLPGenerator(nn.Module):
                 layers.append(nn.BatchNorm1d(size, momentum=0.1))
             layers.append(_activation(activation))
             if dropout:
-                layers.append(nn.Dropout(dropout))
+                layers.append(FastDropout(dropout))
             width = size
         layers += [nn.Linear(width, math.prod(self.out_shape)), _OUTPUTS[output]()]
         self.net = nn.Sequential(*layers)
@@ -103,7 +104,7 @@ class MLPDiscriminator(nn.Module):
         for size in hidden:
             layers += [_spectral(nn.Linear(width, size), spectral_norm), _activation(activation)]
             if dropout:
-                layers.append(nn.Dropout(dropout))
+                layers.append(FastDropout(dropout))
             width = size
         layers.append(_spectral(nn.Linear(width, 1), spectral_norm))
         self.net = nn.Sequential(*layers)
