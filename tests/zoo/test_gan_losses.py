@@ -355,3 +355,33 @@ def test_every_registered_loss_builds_with_its_defaults():
         d = loss.discriminator_loss(LinearD(uneven_weight()), torch.randn(3, 2, 3, 4, dtype=torch.float64),
                                     torch.randn(3, 2, 3, 4, dtype=torch.float64), None, no_scaler())  # fmt: skip
         assert d.loss.dim() == 0 and torch.isfinite(d.loss)
+
+
+def test_one_pass_over_real_and_fake_equals_two_for_discriminators_without_batch_statistics():
+    from torch import nn
+
+    from ganzoo.losses import batch_independent, scores_on_both
+
+    torch.manual_seed(0)
+
+    class Scorer(nn.Module):
+        def __init__(self, norm=None):
+            super().__init__()
+            self.body = nn.Sequential(nn.Linear(6, 8), *( [norm] if norm is not None else []), nn.LeakyReLU(0.2),
+                                      nn.Linear(8, 1))  # fmt: skip
+
+        def forward(self, x, labels=None):
+            return self.body(x + (labels[:, None].float() if labels is not None else 0)).squeeze(1)
+
+    real, fake, labels = torch.randn(5, 6), torch.randn(5, 6), torch.arange(5)
+    D = Scorer()
+    assert batch_independent(D)
+    one = scores_on_both(D, real, fake, labels)
+    assert torch.allclose(one[0], D(real, labels)) and torch.allclose(one[1], D(fake, labels))
+    # Batch norm and spectral norm make one pass differ from two: those keep two passes.
+    assert not batch_independent(Scorer(nn.BatchNorm1d(8)))
+    assert not batch_independent(nn.utils.parametrizations.spectral_norm(nn.Linear(3, 1)))
+    assert not batch_independent(nn.utils.spectral_norm(nn.Linear(3, 1)))
+    with_bn = Scorer(nn.BatchNorm1d(8)).train()
+    two = scores_on_both(with_bn, real, fake, None)
+    assert torch.allclose(two[0], with_bn(real)) and torch.allclose(two[1], with_bn(fake))
