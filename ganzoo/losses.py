@@ -60,13 +60,19 @@ def r1_penalty(D: nn.Module, real: Tensor, labels: Optional[Tensor], input_grad:
 def batch_independent(D: nn.Module) -> bool:
     """Whether D scores each sample on its own: no batch statistics, no per-call power iteration.
 
-    Batch norm would normalise real and fake together if they shared a batch;
-    spectral norm advances its power iteration once per call. Either makes one
-    pass over both batches differ from two passes, so those discriminators get two.
+    A discriminator opts in with the class attribute ``independent_scores = True``
+    (ganzoo cannot see batch statistics computed in code, such as a minibatch
+    standard deviation); even then, batch norm -- which would normalise real
+    and fake together if they shared a batch -- and spectral norm -- which
+    advances its power iteration once per call -- switch one pass off, since
+    either makes one pass over both batches differ from two.
     """
     from torch.nn.modules.batchnorm import _BatchNorm
     from torch.nn.utils import parametrize
 
+    # D.modules() also walks into DDP and torch.compile wrappers.
+    if not any(getattr(module, "independent_scores", False) for module in D.modules()):
+        return False
     for module in D.modules():
         if isinstance(module, _BatchNorm) or parametrize.is_parametrized(module):
             return False

@@ -68,7 +68,8 @@ def train_command(recipe: Optional[str], generator: Optional[str], discriminator
         explicit = explicit_overrides(steps=steps, batch_size=batch_size, seed=seed, device=device,
                                       precision=precision, compile=compile_)  # fmt: skip
         components = {"generator": generator, "discriminator": discriminator, "loss": loss, "dataset": dataset}
-        run_dir = check_before_launch(recipe, components, config_file, overrides + explicit, resume, out, overwrite)
+        run_dir = check_before_launch(recipe, components, config_file, overrides + explicit, resume, out, overwrite,
+                                      nproc)  # fmt: skip
         args = _args_without_nproc(click.get_current_context())
         if out is None and resume is None:
             args += ["--out", str(run_dir)]

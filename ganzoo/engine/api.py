@@ -102,11 +102,12 @@ def train(
     train_cfg = config["train"]
 
     # Device and backends.
+    created_group = False
     device = resolve_device(train_cfg["device"])
     if dist.world_size > 1 and device.type == "cuda":
         device = _local_gpu(int(os.environ.get("LOCAL_RANK", dist.rank)))
     if dist.world_size > 1:
-        join_process_group(device)
+        created_group = join_process_group(device)
         run_dir = Path(_from_rank_zero(str(run_dir)))  # the default name holds rank 0's clock
     configure_backends(device, tf32=train_cfg["tf32"], cudnn_benchmark=train_cfg["cudnn_benchmark"])
 
@@ -143,17 +144,20 @@ def train(
     except Interrupted:
         if dist.is_main:
             _write_run_info(run_dir, "interrupted", config, device, dist)
-        leave_process_group(dist, wait_for_others=False)  # the loop's stop already waited for rank 0
+        if created_group:
+            leave_process_group(dist, wait_for_others=False)  # the loop's stop already waited for rank 0
         raise
     except BaseException as exc:
         reporter.close()
         if dist.is_main:
             _write_run_info(run_dir, "failed", config, device, dist, error=f"{type(exc).__name__}: {exc}")
-        leave_process_group(dist, wait_for_others=False)
+        if created_group:
+            leave_process_group(dist, wait_for_others=False)
         raise
     if dist.is_main:
         _write_run_info(run_dir, "finished", config, device, dist, result=result)
-    leave_process_group(dist)
+    if created_group:
+        leave_process_group(dist)
     return result
 
 
@@ -189,7 +193,8 @@ def resolve_run(registry: Any, recipe: Optional[str], components: Mapping[str, O
 
 def check_before_launch(recipe: Optional[str], components: Mapping[str, Optional[str]],
                         config_file: Union[str, Path, None], overrides: list[tuple[str, Any]],
-                        resume: Union[str, Path, None], out: Union[str, Path, None], overwrite: bool) -> Path:
+                        resume: Union[str, Path, None], out: Union[str, Path, None], overwrite: bool,
+                        nproc: int = 1) -> Path:
     """What ``--nproc`` checks once before starting processes: configuration, run directory, device.
 
     Returns the run directory, so that every process is told the same one.
@@ -200,22 +205,31 @@ def check_before_launch(recipe: Optional[str], components: Mapping[str, Optional
             ckpt.load_checkpoint(run_dir / ckpt.CHECKPOINT_NAME)  # raises the error in words
     else:
         _check_new_run_dir(run_dir, overwrite)
-    resolve_device(config["train"]["device"])
+    if resolve_device(config["train"]["device"]).type == "cuda":
+        _local_gpu(nproc - 1)  # one GPU per process: refuse too many processes now, once
     return run_dir
 
 
-def join_process_group(device: torch.device) -> None:
-    """Join torchrun's process group once: nccl for CUDA devices, gloo otherwise."""
+def join_process_group(device: torch.device) -> bool:
+    """Join torchrun's process group: nccl for CUDA devices, gloo otherwise.
+
+    Returns whether this call created it; a group the caller set up (a script
+    of its own under torchrun) is used as it is and left for the caller to end.
+    """
+    import inspect
+
     import torch.distributed as torch_dist
 
     if torch_dist.is_initialized():
-        return
+        return False
     if device.type == "cuda":
         # nccl puts a collective's buffers on the current device: make it this rank's GPU.
         torch.cuda.set_device(device)
-        torch_dist.init_process_group(backend="nccl", timeout=COLLECTIVE_TIMEOUT, device_id=device)
+        extra = {"device_id": device} if "device_id" in inspect.signature(torch_dist.init_process_group).parameters else {}
+        torch_dist.init_process_group(backend="nccl", timeout=COLLECTIVE_TIMEOUT, **extra)
     else:
         torch_dist.init_process_group(backend="gloo", timeout=COLLECTIVE_TIMEOUT)
+    return True
 
 
 def leave_process_group(dist: Distributed, wait_for_others: bool = True) -> None:

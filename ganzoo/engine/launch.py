@@ -10,6 +10,7 @@ runs call torchrun themselves with its usual ``--nnodes`` / ``--rdzv-*`` options
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import uuid
@@ -62,10 +63,13 @@ def launch(nproc: int, train_args: Sequence[str]) -> int:
     logging.getLogger("torch.distributed.elastic").setLevel(logging.ERROR)
     # Share the cores out (torchrun's CLI would set 1 thread per process); the processes inherit it.
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
-    config = LaunchConfig(
+    settings = dict(
         min_nodes=1, max_nodes=1, nproc_per_node=nproc, run_id=f"ganzoo-{uuid.uuid4().hex[:12]}",
-        rdzv_backend="c10d", rdzv_endpoint="localhost:0", max_restarts=0, shutdown_timeout=SHUTDOWN_GRACE_S,
+        rdzv_backend="c10d", rdzv_endpoint="localhost:0", max_restarts=0,
     )  # fmt: skip
+    if "shutdown_timeout" in {field.name for field in dataclasses.fields(LaunchConfig)}:  # newer torch only
+        settings["shutdown_timeout"] = SHUTDOWN_GRACE_S
+    config = LaunchConfig(**settings)
     try:
         elastic_launch(config, entrypoint=sys.executable)(*worker_args(train_args))
     except SignalException:

@@ -169,6 +169,12 @@ def evaluate(
     if reference is None:
         reference = build_reference(dataset, dataset_params, data_dir, registry)
     families = choose_metrics(metrics, info, getattr(reference, "mixture_centres", None) is not None)
+    if extractor is not None and metrics and "classes" in metrics:
+        raise EvaluationError(
+            "the class histogram needs a classifier, and Inception-v3 features come without one",
+            "--metrics classes uses the dataset's LeNet classifier's predictions",
+            "drop classes from --metrics, or evaluate it without --inception",
+        )
     was_training = generator.training
     generator.eval()
     try:

@@ -114,6 +114,9 @@ class ConditionalMLPDiscriminator(nn.Module):
         dropout: dropout after each hidden layer (the paper trained with dropout too).
     """
 
+    #: Scores each sample on its own (batch norm, when switched on, is detected separately).
+    independent_scores = True
+
     def __init__(
         self,
         data: DataInfo,

@@ -130,6 +130,9 @@ class DCGANDiscriminator(nn.Module):
             is left out whenever this is on.
     """
 
+    #: Scores each sample on its own (batch norm, when switched on, is detected separately).
+    independent_scores = True
+
     def __init__(
         self,
         data: DataInfo,

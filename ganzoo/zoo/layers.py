@@ -22,7 +22,8 @@ class FastDropout(nn.Dropout):
             return x
         if self.p == 1.0:
             return torch.zeros_like(x)
-        keep = torch.rand_like(x).ge_(self.p).mul_(1.0 / (1.0 - self.p))  # the mask, already scaled
+        # Drawn in float32: bf16's 8-bit mantissa would bias the kept fraction.
+        keep = torch.rand_like(x, dtype=torch.float32).ge_(self.p).mul_(1.0 / (1.0 - self.p)).to(x.dtype)
         if self.inplace:
             return x.mul_(keep)
         return x * keep

@@ -90,6 +90,9 @@ class MLPDiscriminator(nn.Module):
         spectral_norm: spectral normalisation of every linear layer (Miyato et al. 2018).
     """
 
+    #: Scores each sample on its own (batch norm, when switched on, is detected separately).
+    independent_scores = True
+
     def __init__(
         self,
         data: DataInfo,

@@ -192,3 +192,16 @@ def test_ctrl_c_stops_every_process_at_one_step_with_a_checkpoint(tmp_path, tiny
     state = ckpt.load_checkpoint(out / ckpt.CHECKPOINT_NAME)
     assert state["step"] >= 20 and state["step"] % 10 == 0  # the ranks agree on a multiple of 10
     assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
+
+
+def test_a_process_group_the_caller_created_is_used_and_left_alone(tmp_path):
+    import torch.distributed as torch_dist
+
+    from ganzoo.engine.api import join_process_group
+
+    torch_dist.init_process_group("gloo", init_method=f"file://{tmp_path / 'store'}", rank=0, world_size=1)
+    try:
+        assert join_process_group(torch.device("cpu")) is False  # not ganzoo's to end
+        assert torch_dist.is_initialized()
+    finally:
+        torch_dist.destroy_process_group()

@@ -83,3 +83,14 @@ def test_ganzoo_eval_with_inception_pins_every_metric_to_the_file(inception_file
 def test_inception_sha256_without_a_file_is_a_usage_error():
     result = CliRunner().invoke(cli, ["eval", "vanilla-mnist", "--inception-sha256", "ab"])
     assert result.exit_code == 2 and "give --inception PATH as well" in result.output
+
+
+def test_the_class_histogram_is_refused_with_inception_features(inception_file, tiny_mnist_root):
+    from ganzoo.evaluation.evaluate import EvaluationError, evaluate
+    from ganzoo.specs import DataInfo
+    from ganzoo.zoo.mlp import MLPGenerator
+
+    info = DataInfo(shape=(1, 28, 28), value_range=(-1.0, 1.0), num_classes=10)
+    with pytest.raises(EvaluationError, match="needs a classifier"):
+        evaluate(MLPGenerator(info, hidden=[8]), info=info, dataset="mnist", dataset_params={}, n=8,
+                 metrics=["classes"], data_dir=tiny_mnist_root, extractor=inception_spec(inception_file))  # fmt: skip

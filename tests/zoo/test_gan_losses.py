@@ -365,6 +365,8 @@ def test_one_pass_over_real_and_fake_equals_two_for_discriminators_without_batch
     torch.manual_seed(0)
 
     class Scorer(nn.Module):
+        independent_scores = True
+
         def __init__(self, norm=None):
             super().__init__()
             self.body = nn.Sequential(nn.Linear(6, 8), *( [norm] if norm is not None else []), nn.LeakyReLU(0.2),
@@ -385,3 +387,34 @@ def test_one_pass_over_real_and_fake_equals_two_for_discriminators_without_batch
     with_bn = Scorer(nn.BatchNorm1d(8)).train()
     two = scores_on_both(with_bn, real, fake, None)
     assert torch.allclose(two[0], with_bn(real)) and torch.allclose(two[1], with_bn(fake))
+
+
+def test_discriminators_that_do_not_opt_in_keep_two_passes():
+    from torch import nn
+
+    from ganzoo.losses import batch_independent, scores_on_both
+
+    class MinibatchStd(nn.Module):  # batch statistics computed in code: invisible to a module check
+        def forward(self, x, labels=None):
+            return x.mean(1) + x.std(0).mean()
+
+    D = MinibatchStd()
+    real, fake = torch.randn(6, 4), torch.randn(6, 4) + 3
+    assert not batch_independent(D)
+    scores = scores_on_both(D, real, fake, None)
+    assert torch.allclose(scores[0], D(real)) and torch.allclose(scores[1], D(fake))
+
+
+def test_every_first_party_discriminator_without_norms_scores_in_one_pass():
+    from ganzoo.losses import batch_independent
+    from ganzoo.specs import DataInfo
+    from ganzoo.zoo.conditional import ConditionalMLPDiscriminator
+    from ganzoo.zoo.dcgan import DCGANDiscriminator
+    from ganzoo.zoo.mlp import MLPDiscriminator
+
+    mnist = DataInfo(shape=(1, 28, 28), value_range=(-1.0, 1.0), num_classes=10)
+    assert batch_independent(MLPDiscriminator(mnist))
+    assert batch_independent(ConditionalMLPDiscriminator(mnist))
+    assert batch_independent(DCGANDiscriminator(mnist, batch_norm=False))
+    assert not batch_independent(DCGANDiscriminator(mnist))  # batch norm: two passes
+    assert not batch_independent(DCGANDiscriminator(mnist, spectral_norm=True))

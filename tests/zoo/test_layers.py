@@ -34,3 +34,10 @@ def test_gradient_flows_through_kept_units_only_and_it_is_an_nn_dropout():
     out.sum().backward()
     assert torch.equal(x.grad != 0, out != 0)
     assert isinstance(layer, nn.Dropout) and layer.state_dict() == {}
+
+
+def test_bf16_inputs_keep_the_exact_fraction():
+    torch.manual_seed(0)
+    out = FastDropout(0.3).train()(torch.ones(2048, 1024, dtype=torch.bfloat16))
+    assert out.dtype == torch.bfloat16
+    assert (out != 0).float().mean().item() == pytest.approx(0.7, abs=0.001)
