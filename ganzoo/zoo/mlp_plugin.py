@@ -92,29 +92,33 @@ def ganzoo_recipes():
     )
     yield RecipeSpec(
         name="ring-8",
-        summary="8 Gaussians on a ring (PacGAN benchmark) with 3x128 MLPs and a generator EMA.",
+        summary="8 Gaussians on a ring (PacGAN benchmark) with 3x128 MLPs, a generator EMA and R1 (gamma 1).",
         generator="vanilla-mlp-g",
         discriminator="vanilla-mlp-d",
         loss="non-saturating",
         dataset="ring-8",
         params={"generator": {"latent_dim": 2, "hidden": [128, 128, 128], "activation": "relu", "output": "linear"},
                 "discriminator": {"hidden": [128, 128, 128], "dropout": 0.0},
-                "train": {"steps": 3000, "batch_size": 256, "lr_g": 1e-3, "lr_d": 1e-3,
+                # R1 (Mescheder et al. 2018): without it 3-7 of 16 seeds collapsed onto 4-7 modes; with it none.
+                "train": {"steps": 3000, "batch_size": 256, "lr_g": 1e-3, "lr_d": 1e-3, "r1_gamma": 1.0,
                           "ema_halflife_kimg": 20.0, "sample_every": 500}},
         paper=PACGAN,
-        expect="All 8 modes covered with about 93% high-quality samples (3 sigma) in under a minute on 2 CPU cores.",
+        expect="All 8 modes covered with about 90% high-quality samples (3 sigma) in under a minute on 2 CPU "
+               "cores (measured: 8/8 on each of seeds 0-15, 88-92% high quality).",
     )
     yield RecipeSpec(
         name="grid-25",
-        summary="25 Gaussians on a 5x5 grid (PacGAN benchmark) with 3x128 MLPs and a generator EMA.",
+        summary="25 Gaussians on a 5x5 grid (PacGAN benchmark) with 3x128 MLPs, a generator EMA and R1 (gamma 1).",
         generator="vanilla-mlp-g",
         discriminator="vanilla-mlp-d",
         loss="non-saturating",
         dataset="grid-25",
         params={"generator": {"latent_dim": 2, "hidden": [128, 128, 128], "activation": "relu", "output": "linear"},
                 "discriminator": {"hidden": [128, 128, 128], "dropout": 0.0},
-                "train": {"steps": 10000, "batch_size": 256, "lr_g": 1e-3, "lr_d": 1e-3,
+                # R1 as for ring-8: without it seeds 1-4 covered 19-24 of the 25 modes; with it 6 of seeds 0-7 cover 25.
+                "train": {"steps": 10000, "batch_size": 256, "lr_g": 1e-3, "lr_d": 1e-3, "r1_gamma": 1.0,
                           "ema_halflife_kimg": 20.0, "sample_every": 1000}},
         paper=PACGAN,
-        expect="All 25 modes covered with about 96% high-quality samples (3 sigma) in about 2 minutes on 2 CPU cores.",
+        expect="All 25 modes covered with about 93% high-quality samples (3 sigma) in about a minute on 2 CPU "
+               "cores for most seeds (measured: 25/25 on 6 of seeds 0-7; seeds 4 and 7 reached 13 and 23).",
     )
