@@ -126,7 +126,8 @@ def train(
     dry_run(G, D, data.info, device)
     if evaluator is None and train_cfg["eval_every"] and dist.is_main:
         evaluator = _training_evaluator(config, data.info, device, registry, data_dir)
-    G_run, D_run = _wrap_for_training(G, D, train_cfg, device, dist)
+    penalised = _differentiates_twice(loss_fn, train_cfg)
+    G_run, D_run = _wrap_for_training(G, D, train_cfg, device, dist, penalised=penalised)
 
     # Run bookkeeping, then the loop.
     if dist.is_main:
@@ -431,9 +432,21 @@ def dry_run(G: nn.Module, D: nn.Module, info: DataInfo, device: torch.device) ->
         D.train(was[1])
 
 
+def _differentiates_twice(loss: Any, train_cfg: dict[str, Any]) -> bool:
+    """Whether D's loss differentiates through D twice (R1, a gradient penalty), which compiled code cannot."""
+    from ganzoo.losses import GANLoss
+
+    overridden = type(loss).penalty is not GANLoss.penalty or type(loss).discriminator_loss is not GANLoss.discriminator_loss
+    return train_cfg["r1_gamma"] > 0 or overridden
+
+
 def _wrap_for_training(G: nn.Module, D: nn.Module, train_cfg: dict[str, Any], device: torch.device,
-                       dist: Distributed) -> tuple[nn.Module, nn.Module]:
-    """The modules the loop runs: DDP-wrapped across processes, optionally compiled."""
+                       dist: Distributed, penalised: bool = False) -> tuple[nn.Module, nn.Module]:
+    """The modules the loop runs: DDP-wrapped across processes, optionally compiled.
+
+    With a penalty that differentiates through D twice (R1, WGAN-GP), D stays
+    uncompiled: torch.compile does not support double backward.
+    """
     G_run, D_run = G, D
     if dist.world_size > 1:
         from torch.nn.parallel import DistributedDataParallel as DDP
@@ -441,7 +454,9 @@ def _wrap_for_training(G: nn.Module, D: nn.Module, train_cfg: dict[str, Any], de
         ids = [device.index] if device.type == "cuda" else None
         G_run, D_run = DDP(G, device_ids=ids), DDP(D, device_ids=ids)
     if train_cfg["compile"]:
-        G_run, D_run = torch.compile(G_run), torch.compile(D_run)
+        G_run = torch.compile(G_run)
+        if not penalised:
+            D_run = torch.compile(D_run)
     return G_run, D_run
 
 

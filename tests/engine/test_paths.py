@@ -102,3 +102,13 @@ def test_compile_trains_on_cpu(tmp_path):
     assert result.step == 6
     state = torch.load(tmp_path / "run" / "checkpoint.pt", weights_only=True)
     assert not any("_orig_mod" in key for key in state["generator"])  # checkpoints hold the plain modules
+
+
+@pytest.mark.parametrize("loss, r1_gamma", [("non-saturating", 1.0), ("wgan-gp", 0.0)])
+def test_compile_with_a_gradient_penalty_trains_on_cpu(tmp_path, loss, r1_gamma):
+    # R1 and WGAN-GP differentiate through D with create_graph=True, which compiled backward
+    # passes refuse unless their buffers are not donated.
+    result = ganzoo.train("ring-8", loss=loss, steps=3, out=tmp_path / "run", compile=True, quiet=True,
+                          overrides={"generator.hidden": [16], "discriminator.hidden": [16], "train.batch_size": 32,
+                                     "dataset.samples": 512, "train.r1_gamma": r1_gamma, "train.n_critic": 1})  # fmt: skip
+    assert result.step == 3
