@@ -202,8 +202,7 @@ def check_before_launch(recipe: Optional[str], components: Mapping[str, Optional
     """
     config, run_dir = resolve_run(ganzoo.get_registry(), recipe, components, config_file, overrides, resume, out)
     if resume is not None:
-        if not (run_dir / ckpt.CHECKPOINT_NAME).is_file():
-            ckpt.load_checkpoint(run_dir / ckpt.CHECKPOINT_NAME)  # raises the error in words
+        ckpt.load_checkpoint(run_dir / ckpt.CHECKPOINT_NAME)  # a missing or corrupt one is reported here, once
     else:
         _check_new_run_dir(run_dir, overwrite)
     if resolve_device(config["train"]["device"]).type == "cuda":
@@ -226,7 +225,8 @@ def join_process_group(device: torch.device) -> bool:
     if device.type == "cuda":
         # nccl puts a collective's buffers on the current device: make it this rank's GPU.
         torch.cuda.set_device(device)
-        extra = {"device_id": device} if "device_id" in inspect.signature(torch_dist.init_process_group).parameters else {}
+        accepted = inspect.signature(torch_dist.init_process_group).parameters
+        extra = {"device_id": device} if "device_id" in accepted else {}  # torch >= 2.3
         torch_dist.init_process_group(backend="nccl", timeout=COLLECTIVE_TIMEOUT, **extra)
     else:
         torch_dist.init_process_group(backend="gloo", timeout=COLLECTIVE_TIMEOUT)
@@ -436,8 +436,9 @@ def _differentiates_twice(loss: Any, train_cfg: dict[str, Any]) -> bool:
     """Whether D's loss differentiates through D twice (R1, a gradient penalty), which compiled code cannot."""
     from ganzoo.losses import GANLoss
 
-    overridden = type(loss).penalty is not GANLoss.penalty or type(loss).discriminator_loss is not GANLoss.discriminator_loss
-    return train_cfg["r1_gamma"] > 0 or overridden
+    kind = type(loss)
+    custom = kind.penalty is not GANLoss.penalty or kind.discriminator_loss is not GANLoss.discriminator_loss
+    return train_cfg["r1_gamma"] > 0 or custom
 
 
 def _wrap_for_training(G: nn.Module, D: nn.Module, train_cfg: dict[str, Any], device: torch.device,

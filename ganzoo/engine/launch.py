@@ -11,6 +11,7 @@ runs call torchrun themselves with its usual ``--nnodes`` / ``--rdzv-*`` options
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import sys
 import uuid
@@ -56,8 +57,6 @@ def launch(nproc: int, train_args: Sequence[str]) -> int:
     from torch.distributed.elastic.multiprocessing.api import SignalException
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.launcher.api import LaunchConfig, elastic_launch
-
-    import logging
 
     # The agent's own warnings ("Sending process ... closing signal") repeat what ganzoo says.
     logging.getLogger("torch.distributed.elastic").setLevel(logging.ERROR)

@@ -14,6 +14,7 @@ import copy
 import functools
 import json
 import math
+import os
 import signal
 import threading
 import time
@@ -76,8 +77,6 @@ class Distributed:
     @classmethod
     def from_environment(cls) -> "Distributed":
         """The rank and world size torchrun sets (``RANK``, ``WORLD_SIZE``); rank 0 of 1 otherwise."""
-        import os
-
         return cls(rank=int(os.environ.get("RANK", 0)), world_size=int(os.environ.get("WORLD_SIZE", 1)))
 
     def any(self, flag: bool, device: torch.device) -> bool:
@@ -241,9 +240,8 @@ def training_loop(
         scaler_d.load_state_dict(resume_state["scaler_d"])
         step, d_steps, images_seen = resume_state["step"], resume_state["d_steps"], resume_state["images_seen"]
         epoch, cursor = resume_state["epoch"], resume_state["cursor"]
-        saved_world = resume_state.get("world_size", 1)
-        if saved_world != dist.world_size:
-            cursor = rescaled_cursor(cursor, batch_size, saved_world, dist.world_size)
+        if resume_state["world_size"] != dist.world_size:
+            cursor = rescaled_cursor(cursor, batch_size, resume_state["world_size"], dist.world_size)
         wall_time_before = resume_state["wall_time"]
         if dist.is_main:
             _restore_rng(resume_state["rng"], noise)
@@ -289,16 +287,16 @@ def training_loop(
     best = _read_best(run_dir) if resume_state is not None else None
     if best is not None and best["step"] > step:
         best = None  # from a stretch after the checkpoint that this resume trains again
-    eval_log = _evaluated_steps(run_dir / EVAL_LOG_NAME, step) if resume_state is not None else []
+    last_evaluated = _last_evaluated_step(run_dir / EVAL_LOG_NAME, step) if resume_state is not None else None
 
     def evaluate_now() -> None:
         """Score the sampling generator; keep the checkpoint with the lowest primary metric."""
-        nonlocal best
+        nonlocal best, last_evaluated
         if not main or evaluator is None or stop_requested.is_set():
             return  # a stop was asked for: the checkpoint comes first
-        if eval_log and eval_log[-1] == step:
+        if last_evaluated == step:
             return  # resuming a finished run: this step was evaluated already
-        eval_log.append(step)
+        last_evaluated = step
         sampler = ema if ema is not None else G
         was_training = sampler.training
         sampler.eval()
@@ -533,19 +531,21 @@ def rescaled_cursor(cursor: int, batch_size: int, saved_world_size: int, world_s
     return -(-consumed // per_step)
 
 
-def _evaluated_steps(path: Path, up_to: int) -> list[int]:
-    """The steps ``eval.jsonl`` holds up to ``up_to`` (a resumed run does not repeat them)."""
+def _last_evaluated_step(path: Path, up_to: int) -> Optional[int]:
+    """The last step ``eval.jsonl`` holds up to ``up_to`` (a resumed run does not evaluate it again)."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
-        return []
-    steps = []
+        return None
+    last = None
     for line in lines:
         try:
-            steps.append(int(json.loads(line)["step"]))
+            step = int(json.loads(line)["step"])
         except (ValueError, KeyError, TypeError):
             continue
-    return [step for step in steps if step <= up_to]
+        if step <= up_to:
+            last = step
+    return last
 
 
 def _read_best(run_dir: Path) -> Optional[dict[str, Any]]:

@@ -33,7 +33,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from ganzoo.evaluation.extractors import ExtractorError
-from ganzoo.publish.weights import WeightsError, load_state_strictly, sha256_file
+from ganzoo.publish.weights import WeightsError, load_state_strictly, load_weights, sha256_file
 from ganzoo.specs import FeatureExtractorSpec
 
 NAME = "inception-v3"
@@ -123,9 +123,7 @@ def _read_state(path: Path) -> dict[str, Tensor]:
     """Tensors of a .safetensors or .pth state dict; a pickle that holds anything else is refused."""
     try:
         if path.suffix == ".safetensors":
-            from safetensors.torch import load_file
-
-            state = load_file(str(path))
+            state, _ = load_weights(path)
         else:
             # weights_only: tensors and plain containers only, no code runs from the file.
             state = torch.load(path, map_location="cpu", weights_only=True)
