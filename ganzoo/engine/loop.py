@@ -484,9 +484,12 @@ def _optimizer_step(optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScal
 
 @torch.no_grad()
 def _update_ema(ema: nn.Module, model: nn.Module, beta: float) -> None:
-    """ema = beta * ema + (1 - beta) * model; buffers (BatchNorm statistics) are copied."""
-    for p_ema, p in zip(ema.parameters(), model.parameters()):
-        p_ema.lerp_(p.detach(), 1.0 - beta)
+    """ema = beta * ema + (1 - beta) * model; buffers (BatchNorm statistics) are copied.
+
+    One multi-tensor lerp over all parameters, as ``torch.optim.swa_utils``'
+    EMA does: one call instead of one per tensor.
+    """
+    torch._foreach_lerp_(list(ema.parameters()), [p.detach() for p in model.parameters()], 1.0 - beta)
     for b_ema, b in zip(ema.buffers(), model.buffers()):
         b_ema.copy_(b)
 

@@ -41,3 +41,39 @@ def test_bf16_inputs_keep_the_exact_fraction():
     out = FastDropout(0.3).train()(torch.ones(2048, 1024, dtype=torch.bfloat16))
     assert out.dtype == torch.bfloat16
     assert (out != 0).float().mean().item() == pytest.approx(0.7, abs=0.001)
+
+
+def test_cpu_masks_use_p_rounded_to_sixteen_bits_and_stay_unbiased():
+    torch.manual_seed(0)
+    p = 0.3
+    out = FastDropout(p).train()(torch.ones(512, 1024))
+    dropped_lanes = round(p * 2**16)  # 19661
+    kept_values = out[out != 0]
+    # The scale is that of the rounded p, so E[out] = x exactly.
+    assert torch.all(kept_values == 2**16 / (2**16 - dropped_lanes))
+    assert kept_values.numel() / out.numel() == pytest.approx(1 - dropped_lanes / 2**16, abs=0.003)
+
+
+def test_neighbouring_units_are_dropped_independently():
+    # Four units share one 64-bit draw; their masks must still be independent.
+    torch.manual_seed(3)
+    kept = (FastDropout(0.5).train()(torch.ones(200_000, 4)) != 0).float()
+    for a in range(4):
+        for b in range(a + 1, 4):
+            assert (kept[:, a] * kept[:, b]).mean().item() == pytest.approx(0.25, abs=0.005)
+
+
+def test_masks_follow_the_global_seed_and_odd_sizes_work():
+    layer = FastDropout(0.3).train()
+    x = torch.ones(3, 5, 7)  # 105 units: not a multiple of the four lanes per draw
+    torch.manual_seed(11)
+    first = layer(x)
+    torch.manual_seed(11)
+    assert torch.equal(layer(x), first)
+    assert not torch.equal(layer(x), first)  # a new draw without reseeding
+    assert first.shape == x.shape
+
+
+def test_p_too_small_to_represent_drops_nothing():
+    x = torch.ones(64, 64)
+    assert torch.equal(FastDropout(1e-6).train()(x), x)
