@@ -37,8 +37,9 @@ def registry_with_loss(recipe: str = RECIPE) -> tuple[Any, str]:
     return Registry.from_plugin_manager(pm), source
 
 
-def train(registry: Any, out: Path, data_root: Path, *, batch_size: int, steps: int, log_every: int) -> dict[str, Any]:
-    """One quiet ``ganzoo.train`` run of the recipe on the CPU; returns its measured throughput.
+def train(registry: Any, out: Path, data_root: Path, *, batch_size: int, steps: int, log_every: int,
+          recipe: str = RECIPE, device: str = "cpu") -> dict[str, Any]:
+    """One quiet ``ganzoo.train`` run of ``recipe`` on ``device``; returns its measured throughput.
 
     Images/s are the engine's own ``img_per_s`` per logging window from
     ``metrics.jsonl``. The first window holds the warm-up (first allocations,
@@ -48,7 +49,7 @@ def train(registry: Any, out: Path, data_root: Path, *, batch_size: int, steps: 
 
     started = time.perf_counter()
     ganzoo.train(
-        RECIPE, steps=steps, batch_size=batch_size, device="cpu", out=out, data_dir=data_root,
+        recipe, steps=steps, batch_size=batch_size, device=device, out=out, data_dir=data_root,
         download=False, quiet=True, registry=registry, overrides={"train.log_every": log_every},
     )  # fmt: skip
     wall = time.perf_counter() - started
@@ -58,6 +59,8 @@ def train(registry: Any, out: Path, data_root: Path, *, batch_size: int, steps: 
         raise RuntimeError(f"{out} has fewer than two logging windows; raise steps or lower log_every")
     rates = [window["img_per_s"] for window in windows]
     return {
+        "recipe": recipe,
+        "device": device,
         "batch_size": batch_size,
         "steps": steps,
         "measured_steps": len(windows) * log_every,

@@ -165,7 +165,7 @@ def flops_rows(result: dict[str, Any]) -> list[list[str]]:
     utilisation = result["utilisation"]
     title = f"c. FLOP utilisation, batch {engine['batch_size']}"
     return [
-        [title, "FLOPs / iteration (FlopCounterMode)", f"{result['flops_per_iteration'] / 1e9:.2f} GFLOP", "", "",
+        [title, "FLOPs / iteration (counted, flop_counter formulas)", f"{result['flops_per_iteration'] / 1e9:.2f} GFLOP", "", "",
          _load(result["other_load"])],
         ["", "FLOPs / iteration (analytic, Linear sizes)", f"{result['flops_per_iteration_analytic'] / 1e9:.2f} GFLOP",
          "", "", ""],
@@ -189,8 +189,9 @@ def rss_rows(result: dict[str, Any]) -> list[list[str]]:
     ]  # fmt: skip
 
 
-def format_table(rows: list[list[str]]) -> str:
-    header = [*COLUMNS[:-1], "CPU used by others"]
+def format_table(rows: list[list[str]], header: Optional[list[str]] = None) -> str:
+    """Rows as aligned columns under ``header`` (default: this table's columns)."""
+    header = header or [*COLUMNS[:-1], "CPU used by others"]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in [header, *rows]]
     lines.insert(1, "  ".join("-" * width for width in widths))

@@ -53,7 +53,7 @@ def flops(params: dict[str, Any], scratch: Path) -> dict[str, Any]:
     peak = flop_utilisation.matmul_peak(**params["matmul"])
     achieved = counted * engine["img_per_s"] / batch_size  # FLOPs per iteration x iterations per second
     return {"loss": loss_source, "flops_per_iteration": counted, "flops_per_iteration_analytic": analytic,
-            "flop_source": "torch.utils.flop_counter.FlopCounterMode (matmuls only)",
+            "flop_source": "flop_utilisation.ProductFlops (torch.utils.flop_counter formulas; products only)",
             "engine": engine, "achieved_flop_per_s": achieved, "matmul": peak,
             "utilisation": achieved / peak["flop_per_s"]}  # fmt: skip
 
@@ -82,10 +82,47 @@ def rss(params: dict[str, Any], scratch: Path) -> dict[str, Any]:
             "ru_maxrss_bytes": max_rss_kib * 1024, "rss_after_import_torch_bytes": baseline_kib * 1024}  # fmt: skip
 
 
+def _peak_memory(device: str) -> dict[str, Any]:
+    """This process's peak memory so far: resident set on the CPU, allocated tensors on CUDA."""
+    import torch
+
+    if device.startswith("cuda"):
+        return {"peak_memory_bytes": torch.cuda.max_memory_allocated(), "peak_memory_kind": "torch.cuda.max_memory_allocated"}
+    return {"peak_memory_bytes": _proc_status_kib("VmHWM") * 1024, "peak_memory_kind": "VmHWM (process RSS)"}
+
+
+def recipe_engine(params: dict[str, Any], scratch: Path) -> dict[str, Any]:
+    """One recipe through ``ganzoo.train``: images/s, peak memory, then FLOPs per iteration."""
+    registry, loss_source = engine_runs.registry_with_loss(params["recipe"])
+    data_root, device = Path(params["data_root"]), params["device"]
+    engine = engine_runs.train(registry, scratch / "engine", data_root, recipe=params["recipe"], device=device,
+                               **params["engine"])  # fmt: skip
+    memory = _peak_memory(device)  # before the short counting runs below
+    flops_per_iteration = flop_utilisation.counted_iteration_flops(
+        registry, scratch, data_root, params["engine"]["batch_size"], recipe=params["recipe"], device=device)
+    return {"loss": loss_source, "engine": engine, "flops_per_iteration": flops_per_iteration, **memory}
+
+
+def recipe_textbook(params: dict[str, Any], scratch: Path) -> dict[str, Any]:
+    """The same recipe's networks in the textbook loop: images/s and peak memory."""
+    registry, loss_source = engine_runs.registry_with_loss(params["recipe"])
+    textbook = textbook_loop.train(registry, Path(params["data_root"]), recipe=params["recipe"],
+                                   device=params["device"], **params["textbook"])  # fmt: skip
+    return {"loss": loss_source, "textbook": textbook, **_peak_memory(params["device"])}
+
+
+def matmul_peak(params: dict[str, Any], scratch: Path) -> dict[str, Any]:
+    """The device's fp32 matrix-product peak."""
+    return flop_utilisation.matmul_peak(**params["matmul"], device=params["device"])
+
+
 SECTIONS: dict[str, Callable[[dict[str, Any], Path], dict[str, Any]]] = {
     "throughput": throughput,
     "flops": flops,
     "rss": rss,
+    "recipe_engine": recipe_engine,
+    "recipe_textbook": recipe_textbook,
+    "matmul_peak": matmul_peak,
 }
 
 

@@ -121,7 +121,7 @@ def train(
     G, D = G.to(device), D.to(device)
     if isinstance(data, InMemoryData):
         data = data.to(device)
-    if device.type == "cuda" and train_cfg["channels_last"]:
+    if device.type in ("cuda", "cpu") and train_cfg["channels_last"]:
         G, D = to_channels_last(G), to_channels_last(D)
     dry_run(G, D, data.info, device)
     if evaluator is None and train_cfg["eval_every"] and dist.is_main:

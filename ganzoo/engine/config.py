@@ -45,7 +45,7 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "precision": "fp32",  # "fp32", "bf16" or "fp16"
     "device": "auto",  # "auto", "cpu", "cuda", "cuda:N" or "mps"
     "compile": False,  # torch.compile both networks
-    "channels_last": True,  # channels_last memory for conv nets on CUDA
+    "channels_last": True,  # channels_last memory for conv nets on CUDA and CPU
     "tf32": True,  # allow TF32 matmuls/convolutions on CUDA
     "cudnn_benchmark": True,  # let cuDNN pick the fastest kernels on CUDA
     "num_workers": 2,  # DataLoader workers, streaming datasets only

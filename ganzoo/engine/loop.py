@@ -236,6 +236,8 @@ def training_loop(
             ema.load_state_dict(resume_state["ema"])
         opt_g.load_state_dict(resume_state["opt_g"])
         opt_d.load_state_dict(resume_state["opt_d"])
+        _match_state_layouts(opt_g)
+        _match_state_layouts(opt_d)
         scaler_g.load_state_dict(resume_state["scaler_g"])
         scaler_d.load_state_dict(resume_state["scaler_d"])
         step, d_steps, images_seen = resume_state["step"], resume_state["d_steps"], resume_state["images_seen"]
@@ -480,6 +482,23 @@ def _optimizer_step(optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScal
         nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
     scaler.step(optimizer)
     scaler.update()
+
+
+@torch.no_grad()
+def _match_state_layouts(optimizer: torch.optim.Optimizer) -> None:
+    """Give every per-parameter state tensor its parameter's memory layout.
+
+    A checkpoint written with contiguous conv weights (an older ganzoo, or
+    ``train.channels_last`` off) and resumed into channels_last ones, or the
+    reverse, loads Adam's moments in the other layout; the fused Adam kernel
+    walks all its tensors in memory order and would then pair each weight
+    with another weight's moments, silently.
+    """
+    for group in optimizer.param_groups:
+        for param in group["params"]:
+            for key, value in optimizer.state.get(param, {}).items():
+                if isinstance(value, Tensor) and value.shape == param.shape and value.stride() != param.stride():
+                    optimizer.state[param][key] = torch.empty_like(param, dtype=value.dtype).copy_(value)
 
 
 @torch.no_grad()

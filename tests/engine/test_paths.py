@@ -84,6 +84,42 @@ def test_channels_last_applies_to_conv_nets_only():
     assert out.shape == (2, 4, 6, 6)
 
 
+TINY_DCGAN = {"generator.base_channels": 8, "discriminator.base_channels": 8, "train.batch_size": 16,
+              "train.log_every": 2, "train.checkpoint_every": 4, "train.sample_every": 100}
+
+
+def _train_dcgan(out, data_root, steps, **overrides):
+    return ganzoo.train("dcgan-mnist", steps=steps, out=out, data_dir=data_root, download=False, quiet=True,
+                        device="cpu", overrides={**TINY_DCGAN, **overrides})  # fmt: skip
+
+
+def test_conv_nets_train_channels_last_on_cpu_and_resume_from_a_contiguous_checkpoint(tmp_path, tiny_mnist_root):
+    whole = _train_dcgan(tmp_path / "whole", tiny_mnist_root, steps=8)
+    conv_weight = next(p for p in whole.generator.parameters() if p.dim() == 4)
+    assert conv_weight.is_contiguous(memory_format=torch.channels_last)
+    _train_dcgan(tmp_path / "halves", tiny_mnist_root, steps=4)
+    # Rewrite the halfway checkpoint as a contiguous-layout run would have saved it (an older
+    # ganzoo, or channels_last off): the fused Adam step must not pair moments with the wrong weights.
+    path = tmp_path / "halves" / "checkpoint.pt"
+    state = torch.load(path, weights_only=True)
+    rewritten = 0
+    for opt in ("opt_g", "opt_d"):
+        for moments in state[opt]["state"].values():
+            for key, value in moments.items():
+                if not value.is_contiguous():  # saved channels_last
+                    moments[key] = value.contiguous()
+                    rewritten += 1
+    assert rewritten >= 8  # both moments of at least four conv weights
+    torch.save(state, path)
+    ganzoo.train(resume=tmp_path / "halves", steps=8, quiet=True, data_dir=tiny_mnist_root, download=False)
+    assert_same(checkpoint_tensors(tmp_path / "whole" / "checkpoint.pt"), checkpoint_tensors(path))
+
+
+def test_channels_last_can_be_switched_off(tmp_path, tiny_mnist_root):
+    result = _train_dcgan(tmp_path / "run", tiny_mnist_root, steps=2, **{"train.channels_last": False})
+    assert all(p.is_contiguous() for p in result.generator.parameters())
+
+
 def test_precision_is_one_switch():
     cpu = torch.device("cpu")
     assert not Precision(cpu, "bf16").grad_scaler().is_enabled()  # bf16 needs no scaling

@@ -1,0 +1,189 @@
+"""Every zoo recipe against the textbook loop, on each device: one command, one table.
+
+    python benchmarks/recipes.py [--recipes a,b,...] [--device auto|cpu|cuda] [--quick]
+                                 [--json OUT] [--data-dir DIR] [--synthetic] [--threads N]
+
+For each recipe and device, at the recipe's own batch size (or --batch-size):
+
+* images/s of ``ganzoo.train`` (the engine's own ``img_per_s`` windows, the
+  first one a warm-up) and of the textbook loop (``textbook_loop.py``: the same
+  networks, loss and optimiser settings in a tutorial's loop);
+* the time of one iteration (``n_critic`` discriminator steps and one
+  generator step) on each side;
+* peak memory of each side, each in its own fresh process: resident set
+  (``VmHWM``) on the CPU, ``torch.cuda.max_memory_allocated`` on CUDA;
+* FLOPs per iteration (``torch.utils.flop_counter``'s formulas: matrix products and convolutions)
+  and the engine's achieved share of the device's fp32 matmul peak, measured
+  in the same session.
+
+Targets from the performance issues are marked where they apply: vanilla-mnist
+on the CPU and dcgan-mnist on CUDA, each >= 3x the textbook loop at batch 64.
+``--device auto`` (the default) runs the CPU and, when torch sees one, the GPU.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+import machine_info
+import mnist_files
+from run import format_table, run_worker, verdict
+
+DEFAULT_RECIPES = (
+    "vanilla-mnist", "vanilla-mnist-small", "cgan-mnist", "dcgan-mnist", "lsgan-mnist", "hinge-sn-mnist",
+    "wgan-gp-mnist", "toy-2d", "ring-8", "grid-25",
+)  # fmt: skip
+#: (recipe, device type) -> the issue's target ratio over the textbook loop, at batch 64.
+TARGETS = {("vanilla-mnist", "cpu"): 3.0, ("dcgan-mnist", "cuda"): 3.0}
+TARGET_BATCH = 64
+
+# Generator steps per side. Step counts are multiples of log_every so every engine window is whole.
+PLANS: dict[str, dict[str, Any]] = {
+    "full": {
+        "engine": {"steps": 60, "log_every": 15},
+        "textbook": {"warmup_steps": 15, "windows": 3, "window_steps": 15},
+        "matmul": {"cpu": {"size": 2048, "repeats": 10}, "cuda": {"size": 8192, "repeats": 20}},
+    },
+    "quick": {
+        "engine": {"steps": 8, "log_every": 4},
+        "textbook": {"warmup_steps": 2, "windows": 1, "window_steps": 4},
+        "matmul": {"cpu": {"size": 512, "repeats": 3}, "cuda": {"size": 2048, "repeats": 3}},
+    },
+}
+HEADER = [
+    "recipe", "device", "batch", "ganzoo img/s", "textbook img/s", "ratio", "target", "result",
+    "ms/iter ganzoo", "ms/iter textbook", "peak mem ganzoo", "peak mem textbook", "GFLOP/iter", "utilisation",
+    "CPU used by others",
+]  # fmt: skip
+
+
+def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--recipes", default=",".join(DEFAULT_RECIPES),
+                        help="comma-separated recipe names (default: every zoo recipe but dcgan-fashion, "
+                             "whose networks and speed are dcgan-mnist's)")  # fmt: skip
+    parser.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"),
+                        help="auto: the CPU, plus CUDA when torch sees a GPU")  # fmt: skip
+    parser.add_argument("--batch-size", type=int, help="one batch size for every recipe (default: each recipe's own)")
+    parser.add_argument("--quick", action="store_true", help="a few steps per side (smoke test; figures indicative only)")
+    parser.add_argument("--json", metavar="OUT", type=Path, help="also write every figure to this JSON file")
+    parser.add_argument("--data-dir", help="folder containing MNIST/raw/ (default: $GANZOO_DATA_DIR, shared/datasets)")
+    parser.add_argument("--synthetic", action="store_true", help="generated MNIST-shaped IDX files even if real MNIST exists")
+    parser.add_argument("--threads", type=int, help="torch intra-op threads in the measuring processes")
+    return parser.parse_args(argv)
+
+
+def devices(choice: str) -> list[str]:
+    """The devices to measure, refusing CUDA where there is none."""
+    import torch
+
+    has_cuda = torch.cuda.is_available()
+    if choice == "cuda" and not has_cuda:
+        raise SystemExit("error: --device cuda, but torch sees no CUDA GPU here; use --device cpu or auto")
+    if choice == "auto":
+        return ["cpu", "cuda"] if has_cuda else ["cpu"]
+    return [choice]
+
+
+def recipe_batch_size(registry: Any, recipe: str, override: Optional[int]) -> int:
+    """The batch size the recipe trains with (or the override)."""
+    from ganzoo.engine.config import build_config
+
+    return override or build_config(registry, recipe)["train"]["batch_size"]
+
+
+def measure(recipe: str, device: str, batch_size: int, plan: dict[str, Any], order: int, common: dict[str, Any],
+            scratch: Path) -> dict[str, Any]:
+    """Engine and textbook, each in its own process; ``order`` alternates which goes first."""
+    params = {**common, "recipe": recipe, "device": device}
+    sides = {
+        "engine": ("recipe_engine", {**params, "engine": {**plan["engine"], "batch_size": batch_size}}),
+        "textbook": ("recipe_textbook", {**params, "textbook": {**plan["textbook"], "batch_size": batch_size}}),
+    }
+    results = {}
+    for side in ("engine", "textbook") if order % 2 == 0 else ("textbook", "engine"):
+        section, side_params = sides[side]
+        results[side] = run_worker(section, side_params, scratch)  # read back before the next run
+    return results
+
+
+def row(recipe: str, device: str, batch_size: int, result: dict[str, Any], peak_flop_per_s: float) -> list[str]:
+    engine, textbook = result["engine"], result["textbook"]
+    engine_rate, textbook_rate = engine["engine"]["img_per_s"], textbook["textbook"]["img_per_s"]
+    n_critic = textbook["textbook"]["n_critic"]
+    images_per_iteration = n_critic * batch_size
+    ratio = engine_rate / textbook_rate
+    target = TARGETS.get((recipe, device.split(":")[0])) if batch_size == TARGET_BATCH else None
+    achieved = engine["flops_per_iteration"] * engine_rate / images_per_iteration
+    loads = [share for share in (engine["other_load"], textbook["other_load"]) if share is not None]
+    return [
+        recipe, device, str(batch_size), f"{engine_rate:,.0f}", f"{textbook_rate:,.0f}", f"{ratio:.2f}x",
+        f">= {target:g}x" if target else "", verdict(ratio >= target) if target else "",
+        f"{1000 * images_per_iteration / engine_rate:.1f}", f"{1000 * images_per_iteration / textbook_rate:.1f}",
+        _bytes(engine["peak_memory_bytes"]), _bytes(textbook["peak_memory_bytes"]),
+        f"{engine['flops_per_iteration'] / 1e9:.3g}", f"{achieved / peak_flop_per_s:.1%}",
+        f"{max(loads):.0%}" if loads else "n/a",
+    ]  # fmt: skip
+
+
+def _bytes(count: int) -> str:
+    return f"{count / 1e9:.2f} GB" if count >= 1e9 else f"{count / 1e6:.0f} MB"
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    args = parse_args(argv)
+    import ganzoo
+
+    started = time.perf_counter()
+    mode = "quick" if args.quick else "full"
+    plan = PLANS[mode]
+    registry = ganzoo.get_registry()
+    recipes = [name.strip() for name in args.recipes.split(",") if name.strip()]
+    unknown = [name for name in recipes if name not in registry.names("recipe")]
+    if unknown:
+        raise SystemExit(f"error: unknown recipe(s) {', '.join(unknown)}; ganzoo list recipes shows them")
+    machine = machine_info.describe()
+    if args.threads:
+        machine["torch_threads"] = args.threads
+    print(f"ganzoo recipe benchmarks ({mode}) on {machine_info.one_line(machine)}", flush=True)
+    report: dict[str, Any] = {"mode": mode, "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                              "machine": machine, "results": []}  # fmt: skip
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="ganzoo-bench-recipes-") as tmp:
+        scratch = Path(tmp)
+        root = None if args.synthetic else mnist_files.find_mnist(args.data_dir)
+        report["data"] = f"real MNIST from {root}" if root else "synthetic MNIST-shaped IDX files"
+        root = root or mnist_files.write_synthetic_mnist(scratch / "synthetic-data")
+        print(f"data: {report['data']}", flush=True)
+        common = {"data_root": str(root), "threads": args.threads}
+        for device in devices(args.device):
+            peak = run_worker("matmul_peak", {**common, "device": device, "matmul": plan["matmul"][device]}, scratch)
+            print(f"{device}: fp32 matmul peak {peak['flop_per_s'] / 1e9:,.1f} GFLOP/s", flush=True)
+            report["results"].append({"device": device, "matmul_peak": peak})
+            for order, recipe in enumerate(recipes):
+                batch_size = recipe_batch_size(registry, recipe, args.batch_size)
+                print(f"{device}: {recipe} (batch {batch_size}) ...", flush=True)
+                result = measure(recipe, device, batch_size, plan, order, common, scratch)
+                rows.append(row(recipe, device, batch_size, result, peak["flop_per_s"]))
+                report["results"].append({"device": device, "recipe": recipe, "batch_size": batch_size, **result})
+    report["wall_s"] = round(time.perf_counter() - started, 1)
+    report["table"] = [dict(zip(HEADER, cells)) for cells in rows]
+    print(f"\nmachine: {machine_info.one_line(machine)}\ndata:    {report['data']}\n")
+    print(format_table(rows, HEADER))
+    print(f"\n{mode} run took {report['wall_s']} s")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
