@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import sys
 import tempfile
 import time
@@ -34,7 +33,7 @@ from typing import Any, Optional
 
 import machine_info
 import mnist_files
-from run import format_table, run_worker, verdict
+from run import finish, format_table, run_worker, verdict
 
 DEFAULT_RECIPES = (
     "vanilla-mnist", "vanilla-mnist-small", "cgan-mnist", "dcgan-mnist", "lsgan-mnist", "hinge-sn-mnist",
@@ -177,11 +176,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     report["table"] = [dict(zip(HEADER, cells)) for cells in rows]
     print(f"\nmachine: {machine_info.one_line(machine)}\ndata:    {report['data']}\n")
     print(format_table(rows, HEADER))
-    print(f"\n{mode} run took {report['wall_s']} s")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        print(f"wrote {args.json}")
+    finish(report, args.json)
     return 0
 
 

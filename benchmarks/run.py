@@ -242,12 +242,17 @@ def main(argv: Optional[list[str]] = None) -> int:
     print(f"load average before/after: {report['load_average_before']} / {report['load_average_after']}")
     print()
     print(format_table(rows))
-    print(f"\n{mode} run took {report['wall_s']} s")
-    if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
-        print(f"\nwrote {args.json}")
+    finish(report, args.json)
     return 0
+
+
+def finish(report: dict[str, Any], json_path: Optional[Path]) -> None:
+    """The closing line, and the whole report as JSON where asked."""
+    print(f"\n{report['mode']} run took {report['wall_s']} s")
+    if json_path:
+        json_path.parent.mkdir(parents=True, exist_ok=True)
+        json_path.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {json_path}")
 
 
 if __name__ == "__main__":

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import shutil
 from dataclasses import replace
-from pathlib import Path
 
 import pytest
 import torch
@@ -14,7 +12,6 @@ from click.testing import CliRunner
 import ganzoo
 from ganzoo.cli import cli
 from ganzoo.evaluation import extractors
-from ganzoo.evaluation.evaluate import EvaluationError, evaluate
 from ganzoo.evaluation.training import build_training_evaluator
 
 TINY = {"generator.hidden": [32, 32], "discriminator.hidden": [32], "train.batch_size": 32,
