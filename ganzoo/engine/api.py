@@ -119,7 +119,7 @@ def train(
     loss_fn = _build("loss", registry.get("loss", config["loss"]["name"]), config["loss"]["params"])
     _check_labels(registry, config, data.info)
     G, D = G.to(device), D.to(device)
-    if isinstance(data, InMemoryData):
+    if isinstance(data, InMemoryData) and train_cfg["data_on_device"]:
         data = data.to(device)
     if device.type in ("cuda", "cpu") and train_cfg["channels_last"]:
         G, D = to_channels_last(G), to_channels_last(D)

@@ -72,9 +72,14 @@ class BatchSource:
         assert isinstance(self.data, InMemoryData)
         if self._order is None:
             # One host-to-device copy per epoch; per batch only an index slice.
-            self._order = self._shard().to(self.device)
+            self._order = self._shard().to(self.data.x.device)
         start = self.cursor * self.batch_size
-        return self.data.batch(self._order[start : start + self.batch_size])
+        x, labels = self.data.batch(self._order[start : start + self.batch_size])
+        if x.device != self.device:  # train.data_on_device off: the data stays in host memory
+            pinned = self.device.type == "cuda"
+            x = (x.pin_memory() if pinned else x).to(self.device, non_blocking=pinned)
+            labels = labels.to(self.device, non_blocking=pinned) if labels is not None else None
+        return x, labels
 
     def _next_streamed(self) -> tuple[Tensor, Optional[Tensor]]:
         assert isinstance(self.data, StreamingData)

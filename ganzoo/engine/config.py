@@ -44,6 +44,8 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "ema_halflife_kimg": 10.0,  # half-life of the generator EMA, thousands of images; 0 = off
     "precision": "fp32",  # "fp32", "bf16" or "fp16"
     "device": "auto",  # "auto", "cpu", "cuda", "cuda:N" or "mps"
+    "optimizer_impl": "auto",  # "auto", "fused", "foreach" or "for-loop": torch's optimizer implementation
+    "data_on_device": True,  # hold an in-memory dataset on the training device (batches by index there)
     "compile": False,  # torch.compile both networks
     "channels_last": True,  # channels_last memory for conv nets on CUDA and CPU
     "tf32": True,  # allow TF32 matmuls/convolutions on CUDA
@@ -62,6 +64,8 @@ TRAIN_DEFAULTS: dict[str, Any] = {
 RESUMABLE_KEYS = {
     "steps",
     "device",
+    "optimizer_impl",
+    "data_on_device",
     "compile",
     "num_workers",
     "log_every",
@@ -75,6 +79,7 @@ RESUMABLE_KEYS = {
 CHOICES = {
     "optimizer": ("adam", "rmsprop"),
     "precision": ("fp32", "bf16", "fp16"),
+    "optimizer_impl": ("auto", "fused", "foreach", "for-loop"),
 }
 POSITIVE = ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "grid_size", "eval_samples")
 NON_NEGATIVE = ("eval_every", "n_critic", "d_warmup_steps", "grad_clip", "r1_gamma", "ema_halflife_kimg", "num_workers", "seed")

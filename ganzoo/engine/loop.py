@@ -33,7 +33,7 @@ from ganzoo.engine.config import RESUMABLE_KEYS
 from ganzoo.engine.report import Reporter
 from ganzoo.engine.runtime import Precision, optimizer_kwargs
 from ganzoo.engine.samples import write_samples
-from ganzoo.errors import GanzooError, TrainingError
+from ganzoo.errors import ConfigError, GanzooError, TrainingError
 from ganzoo.losses import GANLoss, input_gradients, r1_penalty
 
 
@@ -148,11 +148,20 @@ def _stop_requests() -> Iterator[threading.Event]:
             signal.signal(sig, old)
 
 
-def _make_optimizer(params: Any, kind: str, lr: float, betas: list[float], device: torch.device) -> torch.optim.Optimizer:
-    if kind == "rmsprop":
-        # RMSprop as in the WGAN paper; betas[1] doubles as the smoothing constant.
-        return torch.optim.RMSprop(params, lr=lr, alpha=betas[1], foreach=device.type != "mps")
-    return torch.optim.Adam(params, lr=lr, betas=tuple(betas), **optimizer_kwargs(device))
+def _make_optimizer(params: Any, kind: str, lr: float, betas: list[float], device: torch.device,
+                    impl: str = "auto") -> torch.optim.Optimizer:
+    implementation = optimizer_kwargs(device, kind, impl)
+    try:
+        if kind == "rmsprop":
+            # RMSprop as in the WGAN paper; betas[1] doubles as the smoothing constant.
+            return torch.optim.RMSprop(params, lr=lr, alpha=betas[1], **implementation)
+        return torch.optim.Adam(params, lr=lr, betas=tuple(betas), **implementation)
+    except RuntimeError as exc:  # e.g. a fused kernel this device lacks
+        raise ConfigError(
+            f"train.optimizer_impl {impl!r} does not work for {kind} on {device}",
+            str(exc),
+            "use train.optimizer_impl=auto",
+        ) from None
 
 
 def _unwrap(module: nn.Module) -> nn.Module:
@@ -205,8 +214,10 @@ def training_loop(
 
     # Optimisers and precision. One GradScaler per optimizer; both are no-ops unless fp16.
     precision = Precision(device, train["precision"])
-    opt_g = _make_optimizer(G.parameters(), train["optimizer"], train["lr_g"], train["betas_g"], device)
-    opt_d = _make_optimizer(D.parameters(), train["optimizer"], train["lr_d"], train["betas_d"], device)
+    opt_g = _make_optimizer(G.parameters(), train["optimizer"], train["lr_g"], train["betas_g"], device,
+                            train["optimizer_impl"])  # fmt: skip
+    opt_d = _make_optimizer(D.parameters(), train["optimizer"], train["lr_d"], train["betas_d"], device,
+                            train["optimizer_impl"])  # fmt: skip
     scaler_g, scaler_d = precision.grad_scaler(), precision.grad_scaler()
     input_grad = functools.partial(input_gradients, scaler=scaler_d)
 
@@ -236,8 +247,9 @@ def training_loop(
             ema.load_state_dict(resume_state["ema"])
         opt_g.load_state_dict(resume_state["opt_g"])
         opt_d.load_state_dict(resume_state["opt_d"])
-        _match_state_layouts(opt_g)
-        _match_state_layouts(opt_d)
+        for optimizer in (opt_g, opt_d):
+            _use_implementation(optimizer, optimizer_kwargs(device, train["optimizer"], train["optimizer_impl"]))
+            _match_state_layouts(optimizer)
         scaler_g.load_state_dict(resume_state["scaler_g"])
         scaler_d.load_state_dict(resume_state["scaler_d"])
         step, d_steps, images_seen = resume_state["step"], resume_state["d_steps"], resume_state["images_seen"]
@@ -482,6 +494,19 @@ def _optimizer_step(optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScal
         nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
     scaler.step(optimizer)
     scaler.update()
+
+
+def _use_implementation(optimizer: torch.optim.Optimizer, implementation: dict[str, bool]) -> None:
+    """This run's fused/foreach choice, not the checkpoint's.
+
+    ``load_state_dict`` restores every param-group option, the implementation
+    flags included, so a run resumed on another device or with another
+    ``train.optimizer_impl`` would otherwise keep the saved run's kernels.
+    """
+    for group in optimizer.param_groups:
+        for flag in ("foreach", "fused"):
+            if flag in group:
+                group[flag] = implementation.get(flag)
 
 
 @torch.no_grad()

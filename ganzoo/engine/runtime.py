@@ -101,12 +101,27 @@ def to_channels_last(module: nn.Module) -> nn.Module:
     return module
 
 
-def optimizer_kwargs(device: torch.device) -> dict[str, bool]:
-    """Fused Adam on CUDA and CPU (one kernel over all parameters); foreach elsewhere.
+def optimizer_kwargs(device: torch.device, kind: str = "adam", impl: str = "auto") -> dict[str, bool]:
+    """torch's implementation switches for ``kind`` ("adam" or "rmsprop") under ``train.optimizer_impl``.
 
-    On CPU the fused step is about 5x faster than foreach for the vanilla-mnist
-    MLPs (2.2 ms against 11.6 ms for 2.95 M parameters; benchmarks/README.md).
+    ``auto``: fused Adam on CUDA and CPU (one kernel over all parameters; on
+    the CPU about 5x faster than foreach for the vanilla-mnist MLPs, 2.2 ms
+    against 11.6 ms for 2.95 M parameters, benchmarks/README.md), foreach
+    elsewhere and for RMSprop (torch has no fused RMSprop), the per-tensor loop
+    on MPS for RMSprop. ``fused``, ``foreach`` and ``for-loop`` force one.
     """
-    if device.type in ("cuda", "cpu"):
+    if impl == "auto":
+        if kind == "adam":
+            return {"fused": True} if device.type in ("cuda", "cpu") else {"foreach": True}
+        return {"foreach": device.type != "mps"}
+    if impl == "fused":
+        if kind != "adam":
+            raise ConfigError(
+                f"train.optimizer_impl 'fused' is not available for {kind}",
+                "torch has a fused kernel for Adam but not for RMSprop",
+                "use train.optimizer_impl=auto, foreach or for-loop",
+            )
         return {"fused": True}
-    return {"foreach": True}
+    if impl == "foreach":
+        return {"foreach": True}
+    return {"foreach": False}

@@ -321,6 +321,53 @@ def test_warmup_clipping_and_rmsprop_run(tmp_path, tiny_mnist_root):
     assert "square_avg" in next(iter(state["opt_g"]["state"].values()))
 
 
+@pytest.mark.parametrize("impl, flags", [("auto", {"fused": True}), ("fused", {"fused": True}),
+                                         ("foreach", {"foreach": True}), ("for-loop", {"foreach": False})])
+def test_optimizer_implementation_is_a_switch(tmp_path, tiny_mnist_root, impl, flags):
+    result = train_tiny(tmp_path / "run", tiny_mnist_root, steps=2, overrides={"train.optimizer_impl": impl})
+    assert result.step == 2
+    group = ckpt.load_checkpoint(tmp_path / "run" / "checkpoint.pt")["opt_g"]["param_groups"][0]
+    assert {flag: group[flag] for flag in flags} == flags
+
+
+def test_the_implementations_compute_the_same_training(tmp_path, tiny_mnist_root):
+    # Two steps: the kernels round differently, and a GAN amplifies rounding over longer runs.
+    runs = {impl: train_tiny(tmp_path / impl, tiny_mnist_root, steps=2, overrides={"train.optimizer_impl": impl})
+            for impl in ("fused", "for-loop")}  # fmt: skip
+    for (name, fused), (_, loop) in zip(runs["fused"].generator.state_dict().items(),
+                                        runs["for-loop"].generator.state_dict().items()):  # fmt: skip
+        assert torch.allclose(fused, loop, atol=1e-5), name
+
+
+def test_a_resumed_run_uses_its_own_optimizer_implementation(tmp_path, tiny_mnist_root):
+    train_tiny(tmp_path / "run", tiny_mnist_root, steps=4)  # fused Adam on the CPU
+    ganzoo.train(resume=tmp_path / "run", steps=6, quiet=True, data_dir=tiny_mnist_root, download=False,
+                 overrides={"train.optimizer_impl": "foreach"})  # fmt: skip
+    state = ckpt.load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert state["step"] == 6
+    for opt in ("opt_g", "opt_d"):
+        group = state[opt]["param_groups"][0]
+        assert group["foreach"] is True and not group["fused"]
+
+
+def test_fused_rmsprop_is_refused_in_words(tmp_path, tiny_mnist_root):
+    with pytest.raises(ConfigError, match="not available for rmsprop") as caught:
+        train_tiny(tmp_path / "run", tiny_mnist_root, steps=1,
+                   overrides={"train.optimizer": "rmsprop", "train.optimizer_impl": "fused"})  # fmt: skip
+    assert "auto, foreach or for-loop" in caught.value.fix
+    with pytest.raises(ConfigError, match="optimizer_impl must be one of"):
+        train_tiny(tmp_path / "run2", tiny_mnist_root, steps=1, overrides={"train.optimizer_impl": "fast"})
+
+
+def test_data_held_off_the_device_trains_the_same(tmp_path, tiny_mnist_root):
+    # On the CPU both settings keep the data in the same memory; on CUDA test_cuda.py compares them.
+    on = train_tiny(tmp_path / "on", tiny_mnist_root, steps=4)
+    off = train_tiny(tmp_path / "off", tiny_mnist_root, steps=4, overrides={"train.data_on_device": False})
+    assert_same(checkpoint_tensors(tmp_path / "on" / "checkpoint.pt")["generator"],
+                checkpoint_tensors(tmp_path / "off" / "checkpoint.pt")["generator"])  # fmt: skip
+    assert on.step == off.step == 4
+
+
 def test_two_dimensional_runs_draw_scatter_plots(tmp_path):
     result = ganzoo.train("ring-8", steps=10, out=tmp_path / "run", overrides=TINY_RING, quiet=True)
     from PIL import Image
