@@ -59,10 +59,14 @@ class InMemoryData:
 
     def batch(self, indices: Tensor) -> tuple[Tensor, Optional[Tensor]]:
         """Decoded samples and labels at ``indices``."""
-        x = self.x[indices].float()
+        return self.decode(self.x[indices]), (self.y[indices] if self.y is not None else None)
+
+    def decode(self, stored: Tensor) -> Tensor:
+        """Samples as stored in ``x`` (e.g. uint8 rows) -> float32 model inputs, on ``stored``'s device."""
+        x = stored.float()
         if self.scale != 1.0 or self.shift != 0.0:
             x = x.mul_(self.scale).add_(self.shift)
-        return x, (self.y[indices] if self.y is not None else None)
+        return x
 
 
 @dataclass

@@ -8,7 +8,6 @@ only override :meth:`GANLoss.d_objective` and :meth:`GANLoss.g_objective`.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import Callable, Optional
 
@@ -58,16 +57,8 @@ def r1_penalty(D: nn.Module, real: Tensor, labels: Optional[Tensor], input_grad:
     return per_sample_norm(input_grad(scores, real)).pow(2).mean()
 
 
-#: batch_independent's answers, kept per discriminator object: it walks every
-#: module and parameter, which on the 2-D recipes' tiny networks cost 5 % of a step.
-_INDEPENDENT: "weakref.WeakKeyDictionary[nn.Module, bool]" = weakref.WeakKeyDictionary()
-
-
 def batch_independent(D: nn.Module) -> bool:
     """Whether D scores each sample on its own: no batch statistics, no per-call power iteration.
-
-    Decided once per discriminator object (its architecture does not change
-    during training).
 
     A discriminator opts in with the class attribute ``independent_scores = True``
     (ganzoo cannot see batch statistics computed in code, such as a minibatch
@@ -76,13 +67,6 @@ def batch_independent(D: nn.Module) -> bool:
     advances its power iteration once per call -- switch one pass off, since
     either makes one pass over both batches differ from two.
     """
-    known = _INDEPENDENT.get(D)
-    if known is None:
-        known = _INDEPENDENT[D] = _scores_each_sample_alone(D)
-    return known
-
-
-def _scores_each_sample_alone(D: nn.Module) -> bool:
     from torch.nn.modules.batchnorm import _BatchNorm
     from torch.nn.utils import parametrize
 

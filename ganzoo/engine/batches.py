@@ -50,6 +50,10 @@ class BatchSource:
                 + (f" on each of {world_size} processes" if world_size > 1 else "")
             )
         self._order: Optional[Tensor] = None
+        # In-memory data left on the CPU while training on an accelerator (train.data_on_device off).
+        self._data_in_host_memory = (
+            isinstance(data, InMemoryData) and data.x.device.type == "cpu" and device.type != "cpu"
+        )
         self._stream: Optional[Iterator[tuple[Tensor, Tensor]]] = None
 
     def _shard(self) -> Tensor:
@@ -74,12 +78,20 @@ class BatchSource:
             # One host-to-device copy per epoch; per batch only an index slice.
             self._order = self._shard().to(self.data.x.device)
         start = self.cursor * self.batch_size
-        x, labels = self.data.batch(self._order[start : start + self.batch_size])
-        if x.device != self.device:  # train.data_on_device off: the data stays in host memory
-            pinned = self.device.type == "cuda"
-            x = (x.pin_memory() if pinned else x).to(self.device, non_blocking=pinned)
-            labels = labels.to(self.device, non_blocking=pinned) if labels is not None else None
-        return x, labels
+        indices = self._order[start : start + self.batch_size]
+        if not self._data_in_host_memory:
+            return self.data.batch(indices)
+        # train.data_on_device off: gather the stored rows (uint8 for MNIST, a quarter of
+        # float32's bytes), send them through pinned memory, and decode them on the device.
+        stored = self._to_device(self.data.x[indices])
+        labels = self._to_device(self.data.y[indices]) if self.data.y is not None else None
+        return self.data.decode(stored), labels
+
+    def _to_device(self, host: Tensor) -> Tensor:
+        """A host tensor on the training device; through pinned memory, asynchronously, on CUDA."""
+        if self.device.type == "cuda":
+            return host.pin_memory().to(self.device, non_blocking=True)
+        return host.to(self.device)
 
     def _next_streamed(self) -> tuple[Tensor, Optional[Tensor]]:
         assert isinstance(self.data, StreamingData)

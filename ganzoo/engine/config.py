@@ -60,7 +60,9 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "ddp_check": False,  # multi-process runs: verify every step that all ranks hold identical weights
 }
 
-#: Keys that may change when resuming (they do not change what is learned).
+#: Keys that may change when resuming: they do not change what is learned, though
+#: ``device`` and ``optimizer_impl`` change floating-point rounding, so a resume that
+#: changes either continues the same training without being bit-exact.
 RESUMABLE_KEYS = {
     "steps",
     "device",
@@ -286,6 +288,12 @@ def validate_train(train: Mapping[str, Any]) -> None:
     for key, allowed in CHOICES.items():
         if train[key] not in allowed:
             raise ConfigError(f"train.{key} must be one of {', '.join(allowed)}, got {train[key]!r}", "", "pick one of those")
+    if train["optimizer_impl"] == "fused" and train["optimizer"] != "adam":
+        raise ConfigError(
+            f"train.optimizer_impl 'fused' is not available for {train['optimizer']}",
+            "torch has a fused kernel for Adam but not for RMSprop",
+            "use train.optimizer_impl=auto, foreach or for-loop",
+        )
 
 
 def resumed_config(saved: dict[str, Any], overrides: Iterable[tuple[str, Any]]) -> dict[str, Any]:

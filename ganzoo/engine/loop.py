@@ -225,6 +225,7 @@ def training_loop(
     ema_halflife_images = train["ema_halflife_kimg"] * 1000
     ema = copy.deepcopy(G).eval().requires_grad_(False) if ema_halflife_images > 0 else None
     ema_beta = 0.5 ** (batch_size * dist.world_size / ema_halflife_images) if ema is not None else 0.0
+    ema_update = _EMA(ema, G, ema_beta) if ema is not None else None
 
     # State: fresh, or restored exactly from a checkpoint.
     # Each rank draws its own noise (rank 0 as in a one-process run), so the
@@ -245,10 +246,9 @@ def training_loop(
         D.load_state_dict(resume_state["discriminator"])
         if ema is not None:
             ema.load_state_dict(resume_state["ema"])
-        opt_g.load_state_dict(resume_state["opt_g"])
-        opt_d.load_state_dict(resume_state["opt_d"])
-        for optimizer in (opt_g, opt_d):
-            _use_implementation(optimizer, optimizer_kwargs(device, train["optimizer"], train["optimizer_impl"]))
+        implementation = optimizer_kwargs(device, train["optimizer"], train["optimizer_impl"])
+        for optimizer, saved in ((opt_g, resume_state["opt_g"]), (opt_d, resume_state["opt_d"])):
+            optimizer.load_state_dict(_with_implementation(saved, implementation))
             _match_state_layouts(optimizer)
         scaler_g.load_state_dict(resume_state["scaler_g"])
         scaler_d.load_state_dict(resume_state["scaler_d"])
@@ -425,8 +425,8 @@ def training_loop(
             D.requires_grad_(True)
             # D's gradients from its last step are spent: free that memory until the next one.
             opt_d.zero_grad(set_to_none=True)
-            if ema is not None:
-                _update_ema(ema, G, ema_beta)
+            if ema_update is not None:
+                ema_update.update()
             step += 1
             if check_every_step:
                 check_finite(d_loss, g_loss)
@@ -496,28 +496,35 @@ def _optimizer_step(optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScal
     scaler.update()
 
 
-def _use_implementation(optimizer: torch.optim.Optimizer, implementation: dict[str, bool]) -> None:
-    """This run's fused/foreach choice, not the checkpoint's.
+def _with_implementation(saved: dict[str, Any], implementation: dict[str, bool]) -> dict[str, Any]:
+    """A saved optimizer state with this run's fused/foreach choice in its param groups.
 
     ``load_state_dict`` restores every param-group option, the implementation
-    flags included, so a run resumed on another device or with another
-    ``train.optimizer_impl`` would otherwise keep the saved run's kernels.
+    flags included, and places Adam's ``step`` counters by them (on the
+    parameter's device for fused, on the CPU otherwise). Rewriting the flags
+    before loading gives a run resumed on another device, or with another
+    ``train.optimizer_impl``, its own kernels with their counters where those
+    kernels expect them.
     """
-    for group in optimizer.param_groups:
+    groups = []
+    for group in saved["param_groups"]:
+        group = dict(group)
         for flag in ("foreach", "fused"):
             if flag in group:
                 group[flag] = implementation.get(flag)
+        groups.append(group)
+    return {**saved, "param_groups": groups}
 
 
 @torch.no_grad()
 def _match_state_layouts(optimizer: torch.optim.Optimizer) -> None:
     """Give every per-parameter state tensor its parameter's memory layout.
 
-    A checkpoint written with contiguous conv weights (an older ganzoo, or
-    ``train.channels_last`` off) and resumed into channels_last ones, or the
-    reverse, loads Adam's moments in the other layout; the fused Adam kernel
-    walks all its tensors in memory order and would then pair each weight
-    with another weight's moments, silently.
+    A checkpoint with contiguous conv weights (from an older ganzoo, or from
+    MPS, where ganzoo does not use channels_last) resumed into channels_last
+    ones, or the reverse, loads Adam's moments in the other layout. The fused
+    Adam kernel walks a weight and its moments in memory order, so it would
+    pair each element of the weight with another element's moments, silently.
     """
     for group in optimizer.param_groups:
         for param in group["params"]:
@@ -526,16 +533,23 @@ def _match_state_layouts(optimizer: torch.optim.Optimizer) -> None:
                     optimizer.state[param][key] = torch.empty_like(param, dtype=value.dtype).copy_(value)
 
 
-@torch.no_grad()
-def _update_ema(ema: nn.Module, model: nn.Module, beta: float) -> None:
-    """ema = beta * ema + (1 - beta) * model; buffers (BatchNorm statistics) are copied.
+class _EMA:
+    """ema = beta * ema + (1 - beta) * model after each generator step; buffers (BatchNorm statistics) copied.
 
-    One multi-tensor lerp over all parameters, as ``torch.optim.swa_utils``'
-    EMA does: one call instead of one per tensor.
+    The tensor lists are built once; each update is one multi-tensor lerp over
+    all parameters, as ``torch.optim.swa_utils``' EMA does, instead of one call per tensor.
     """
-    torch._foreach_lerp_(list(ema.parameters()), [p.detach() for p in model.parameters()], 1.0 - beta)
-    for b_ema, b in zip(ema.buffers(), model.buffers()):
-        b_ema.copy_(b)
+
+    def __init__(self, ema: nn.Module, model: nn.Module, beta: float) -> None:
+        self.beta = beta
+        self.ema_params, self.params = list(ema.parameters()), list(model.parameters())
+        self.ema_buffers, self.buffers = list(ema.buffers()), list(model.buffers())
+
+    @torch.no_grad()
+    def update(self) -> None:
+        torch._foreach_lerp_(self.ema_params, self.params, 1.0 - self.beta)
+        for b_ema, b in zip(self.ema_buffers, self.buffers):
+            b_ema.copy_(b)
 
 
 def _mean_score(scores: Optional[Tensor], loss: GANLoss) -> Optional[float]:

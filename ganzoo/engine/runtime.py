@@ -114,13 +114,7 @@ def optimizer_kwargs(device: torch.device, kind: str = "adam", impl: str = "auto
         if kind == "adam":
             return {"fused": True} if device.type in ("cuda", "cpu") else {"foreach": True}
         return {"foreach": device.type != "mps"}
-    if impl == "fused":
-        if kind != "adam":
-            raise ConfigError(
-                f"train.optimizer_impl 'fused' is not available for {kind}",
-                "torch has a fused kernel for Adam but not for RMSprop",
-                "use train.optimizer_impl=auto, foreach or for-loop",
-            )
+    if impl == "fused":  # config.validate_train refuses it for RMSprop
         return {"fused": True}
     if impl == "foreach":
         return {"foreach": True}

@@ -76,16 +76,31 @@ def test_two_gpu_nccl_run_with_the_consistency_check(tmp_path, tiny_mnist_root):
     assert json.loads((tmp_path / "run" / "run.json").read_text())["world_size"] == 2
 
 
-
-def test_data_held_in_host_memory_trains_exactly_as_data_on_the_gpu(tmp_path, tiny_mnist_root):
-    # Batches come by index either way; off the device they cross in pinned memory, the same values.
+@pytest.mark.parametrize("device", ["auto", "cuda"])
+def test_data_held_in_host_memory_trains_exactly_as_data_on_the_gpu(tmp_path, tiny_mnist_root, device):
+    # Batches come by index either way; off the device the stored uint8 rows cross in pinned
+    # memory and are decoded on the GPU by the same operations: the same bits. "auto" resolves
+    # to an unindexed cuda device, which must not be mistaken for a different one.
     settings = {"train.cudnn_benchmark": False, "train.tf32": False}
     torch.use_deterministic_algorithms(True, warn_only=True)
     try:
-        train_dcgan(tmp_path / "on", tiny_mnist_root, steps=4, overrides=settings)
-        train_dcgan(tmp_path / "off", tiny_mnist_root, steps=4, overrides={**settings, "train.data_on_device": False})
+        for name, on_device in (("on", True), ("off", False)):
+            ganzoo.train("dcgan-mnist", steps=4, out=tmp_path / name, data_dir=tiny_mnist_root, device=device,
+                         overrides={**TINY_DCGAN, **settings, "train.data_on_device": on_device},
+                         quiet=True, download=False)  # fmt: skip
     finally:
         torch.use_deterministic_algorithms(False)
     on, off = checkpoint_tensors(tmp_path / "on" / "checkpoint.pt"), checkpoint_tensors(tmp_path / "off" / "checkpoint.pt")
     for name in on["generator"]:
-        assert torch.allclose(on["generator"][name], off["generator"][name], atol=1e-6), name
+        assert torch.equal(on["generator"][name], off["generator"][name]), name
+
+
+def test_a_foreach_checkpoint_resumes_with_fused_adam_on_the_gpu(tmp_path, tiny_mnist_root):
+    # torch places Adam's step counters by the param groups' fused flag when loading; the
+    # resumed run's flag must be the one in force then, or fused Adam gets host counters.
+    train_dcgan(tmp_path / "run", tiny_mnist_root, steps=2, overrides={"train.optimizer_impl": "foreach"})
+    result = ganzoo.train(resume=tmp_path / "run", steps=4, data_dir=tiny_mnist_root, quiet=True, download=False,
+                          overrides={"train.optimizer_impl": "auto"})  # fmt: skip
+    assert result.step == 4 and math.isfinite(result.last_stats["d_loss"])
+    state = ckpt.load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert state["opt_g"]["param_groups"][0]["fused"] is True

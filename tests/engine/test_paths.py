@@ -73,6 +73,27 @@ def test_batches_cover_each_epoch_once_and_shard_across_ranks():
     assert torch.equal(epoch_permutation(40, 3, 1), epoch_permutation(40, 3, 1))  # and a reproducible one
 
 
+def test_data_in_host_memory_is_sent_as_stored_and_decoded_on_the_training_device():
+    # The "meta" device stands in for a GPU here: it records where, what dtype and what shape.
+    from ganzoo.data import InMemoryData
+    from ganzoo.specs import DataInfo
+
+    info = DataInfo(shape=(1, 4, 4), num_classes=10, modality="image", value_range=(-1.0, 1.0))
+    data = InMemoryData(x=torch.randint(0, 256, (40, 1, 4, 4), dtype=torch.uint8), y=torch.randint(0, 10, (40,)),
+                        info=info, scale=2 / 255, shift=-1.0)  # fmt: skip
+    on_host = BatchSource(data, batch_size=8, seed=0, device=torch.device("meta"))
+    on_cpu = BatchSource(data, batch_size=8, seed=0, device=torch.device("cpu"))
+    for _ in range(6):  # across an epoch boundary (5 batches per epoch)
+        (x, labels), (x_cpu, labels_cpu) = on_host.next(), on_cpu.next()
+        assert x.device.type == labels.device.type == "meta"
+        assert x.dtype == torch.float32 and x.shape == x_cpu.shape == (8, 1, 4, 4)
+        assert labels.shape == labels_cpu.shape == (8,)
+    assert (on_host.epoch, on_host.cursor) == (on_cpu.epoch, on_cpu.cursor) == (1, 1)
+    # decode() is the very arithmetic batch() applies, so either path gives the same values.
+    indices = torch.tensor([3, 1, 4])
+    assert torch.equal(data.decode(data.x[indices]), data.batch(indices)[0])
+
+
 def test_channels_last_applies_to_conv_nets_only():
     conv = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU())
     mlp = torch.nn.Linear(3, 3)

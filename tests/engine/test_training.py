@@ -351,7 +351,7 @@ def test_a_resumed_run_uses_its_own_optimizer_implementation(tmp_path, tiny_mnis
 
 
 def test_fused_rmsprop_is_refused_in_words(tmp_path, tiny_mnist_root):
-    with pytest.raises(ConfigError, match="not available for rmsprop") as caught:
+    with pytest.raises(ConfigError, match="not available for rmsprop") as caught:  # refused before data loads
         train_tiny(tmp_path / "run", tiny_mnist_root, steps=1,
                    overrides={"train.optimizer": "rmsprop", "train.optimizer_impl": "fused"})  # fmt: skip
     assert "auto, foreach or for-loop" in caught.value.fix
@@ -359,8 +359,9 @@ def test_fused_rmsprop_is_refused_in_words(tmp_path, tiny_mnist_root):
         train_tiny(tmp_path / "run2", tiny_mnist_root, steps=1, overrides={"train.optimizer_impl": "fast"})
 
 
-def test_data_held_off_the_device_trains_the_same(tmp_path, tiny_mnist_root):
-    # On the CPU both settings keep the data in the same memory; on CUDA test_cuda.py compares them.
+def test_data_on_device_off_is_accepted_and_changes_nothing_on_the_cpu(tmp_path, tiny_mnist_root):
+    # On the CPU both settings keep the data in the same memory; the host-memory path itself is
+    # tested in test_paths.py, and on CUDA test_cuda.py compares the two settings.
     on = train_tiny(tmp_path / "on", tiny_mnist_root, steps=4)
     off = train_tiny(tmp_path / "off", tiny_mnist_root, steps=4, overrides={"train.data_on_device": False})
     assert_same(checkpoint_tensors(tmp_path / "on" / "checkpoint.pt")["generator"],

@@ -77,3 +77,28 @@ def test_masks_follow_the_global_seed_and_odd_sizes_work():
 def test_p_too_small_to_represent_drops_nothing():
     x = torch.ones(64, 64)
     assert torch.equal(FastDropout(1e-6).train()(x), x)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_inplace_gives_the_same_result_in_the_input(dtype):
+    x = torch.randn(64, 256).to(dtype)
+    torch.manual_seed(5)
+    expected = FastDropout(0.3).train()(x)
+    y = x.clone()
+    torch.manual_seed(5)
+    out = FastDropout(0.3, inplace=True).train()(y)
+    assert out is y and torch.equal(y, expected)
+
+
+def test_bf16_products_are_rounded_once_not_the_scale():
+    # Rounding 1/0.7 to bf16 (1.4297) would scale every kept unit 0.08 % too much.
+    torch.manual_seed(0)
+    x = (torch.rand(1024, 1024) + 0.5).bfloat16()
+    out = FastDropout(0.3).train()(x)
+    kept = out != 0
+    ratio = (out[kept].float() / x[kept].float()).mean().item()
+    assert ratio == pytest.approx(2**16 / (2**16 - round(0.3 * 2**16)), abs=1e-4)
+
+
+def test_p_within_half_a_lane_of_one_drops_everything():
+    assert not FastDropout(1 - 1e-7).train()(torch.ones(64, 64)).any()
