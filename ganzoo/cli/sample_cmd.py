@@ -38,7 +38,7 @@ def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path],
         raise SampleError("--out and --out-dir were both given", "one writes a grid, the other single images", "choose one")
     n = n if n is not None else (10 if interpolate else 64)
     if n < 1 or n > 100_000:
-        raise SampleError(f"--n must be between 1 and 100000, got {n}", "", "ask for fewer samples")
+        raise SampleError(f"--n must be between 1 and 100000, got {n}", "", "pass --n between 1 and 100000")
     loaded = load_model(model, device=resolve_device(device))
     name = loaded.config.get("name") or Path(model).stem
     labels = sampling.class_labels(loaded, class_, n)

@@ -143,9 +143,9 @@ def train(
             device=device, reporter=reporter, resume_state=resume_state, dist=dist,
             train_generator=G_run, train_discriminator=D_run, evaluator=evaluator,
         )  # fmt: skip
-    except Interrupted:
+    except Interrupted as stopped:
         if dist.is_main:
-            _write_run_info(run_dir, "interrupted", config, device, dist)
+            _write_run_info(run_dir, "interrupted", config, device, dist, result=stopped.result)
         if created_group:
             leave_process_group(dist, wait_for_others=False)  # the loop's stop already waited for rank 0
         raise

@@ -38,10 +38,15 @@ from ganzoo.losses import GANLoss, input_gradients, r1_penalty
 
 
 class Interrupted(GanzooError):
-    """Training was stopped by Ctrl-C or SIGTERM after saving a checkpoint."""
+    """Training was stopped by Ctrl-C or SIGTERM after saving a checkpoint.
+
+    ``result`` holds where it stopped (step, images, wall time, last logged
+    statistics), for ``run.json``.
+    """
 
     exit_code = 130
     same_on_every_rank = True
+    result: Optional["TrainResult"] = None
 
 
 @dataclass
@@ -367,6 +372,9 @@ def training_loop(
     d_terms = g_terms = None
     d_loss = g_loss = None
     reporter.start(total_steps, step, config.get("recipe") or config["generator"]["name"])
+    if resume_state is not None and step >= total_steps:
+        reporter.message(f"nothing to train: the run is already at step {step} and steps is {total_steps}; "
+                         f"give a larger --steps to continue it")  # fmt: skip
 
     # The loop. One iteration = n_critic discriminator steps, then one generator step.
     with _stop_requests() as stop_requested:
@@ -382,11 +390,16 @@ def training_loop(
                 dist.barrier()  # the others exit only once rank 0's checkpoint is on disk
                 reporter.message(f"interrupted at step {step}; checkpoint saved")
                 reporter.close()
-                raise Interrupted(
+                interrupted = Interrupted(
                     f"training was interrupted at step {step} of {total_steps}",
                     f"a checkpoint was saved in {run_dir}",
                     f"continue with: ganzoo train --resume {run_dir}",
                 )
+                interrupted.result = TrainResult(
+                    run_dir=run_dir, step=step, images_seen=images_seen, last_stats=last_stats,
+                    wall_time=wall_time_before + (time.perf_counter() - started), generator=ema if ema is not None else G,
+                )  # fmt: skip
+                raise interrupted
             in_warmup = d_steps < d_warmup_steps
 
             # Discriminator phase. D sees fakes detached from G's graph, so no gradient

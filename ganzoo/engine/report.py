@@ -52,8 +52,10 @@ class PlainReporter(Reporter):
 
     def start(self, total_steps: int, start_step: int, description: str) -> None:
         self.total, self.start_step, self.started = total_steps, start_step, time.perf_counter()
-        where = f" from step {start_step}" if start_step else ""
-        self._print(f"{description}: training {total_steps} steps{where}")
+        if start_step:
+            self._print(f"{description}: training from step {start_step} to step {total_steps}")
+        else:
+            self._print(f"{description}: training {total_steps} steps")
 
     def update(self, stats: Mapping[str, Any]) -> None:
         done = stats["step"] - self.start_step

@@ -124,6 +124,16 @@ def choose_metrics(requested: Optional[Sequence[str]], info: DataInfo, has_mixtu
         return applicable
     chosen = []
     for name in requested:
+        known = IMAGE_METRICS + POINT_METRICS
+        if name not in known:
+            import difflib
+
+            close = difflib.get_close_matches(name, known, n=1)
+            raise EvaluationError(
+                f"unknown metric {name!r}",
+                f"ganzoo knows {', '.join(known)}",
+                f"did you mean {close[0]!r}?" if close else f"choose --metrics from {', '.join(applicable) or 'none'}",
+            )
         if name not in applicable:
             raise EvaluationError(
                 f"metric {name!r} does not apply here",

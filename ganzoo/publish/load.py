@@ -16,7 +16,7 @@ import torch
 from torch import nn
 
 from ganzoo.errors import GanzooError, UnknownNameError
-from ganzoo.publish.store import CONFIG_NAME, WEIGHTS_NAME, resolve_model
+from ganzoo.publish.store import CONFIG_NAME, WEIGHTS_NAME, is_extractor_folder, resolve_model
 from ganzoo.publish.weights import WeightsError, load_state_strictly, load_weights
 from ganzoo.specs import DataInfo
 
@@ -60,6 +60,12 @@ def load_model(name_or_path: str | Path, *, device: torch.device | str = "cpu", 
 
     registry = registry or ganzoo.get_registry()
     path = resolve_model(name_or_path)
+    if path.is_dir() and is_extractor_folder(path):
+        raise WeightsError(
+            f"{path.name} is an evaluation network, not a generator",
+            "ganzoo eval uses it to compute FID, precision/recall and the class metrics; it draws no samples",
+            "sample or load a generator (ganzoo list recipes marks those with pretrained weights with *)",
+        )
     weights_file = path / WEIGHTS_NAME if path.is_dir() else path
     tensors, metadata = load_weights(weights_file)
     config = _config(path, weights_file, metadata)
@@ -115,7 +121,8 @@ def _config(path: Path, weights_file: Path, metadata: dict[str, str]) -> dict[st
 
 
 def _components(config: dict[str, Any]) -> dict[str, Any]:
-    return {kind: config.get(kind, {}).get("name") for kind in ("generator", "discriminator", "dataset")} | {
+    parts = {kind: config.get(kind) for kind in ("generator", "discriminator", "dataset")}
+    return {kind: part.get("name") if isinstance(part, dict) else part for kind, part in parts.items()} | {
         "data": config.get("data")
     }
 

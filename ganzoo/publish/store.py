@@ -55,13 +55,27 @@ def search_dirs() -> list[Path]:
 
 
 def iter_models() -> Iterator[tuple[str, Path]]:
-    """(name, folder) of every published model in the search folders; the first of a name wins."""
+    """(name, folder) of every published generator model in the search folders; the first of a name wins.
+
+    The evaluation networks that ship beside them (``lenet-mnist`` ...) are not models to sample.
+    """
     found: set[str] = set()
     for folder in search_dirs():
         for child in sorted(folder.iterdir()):
             if child.name not in found and (child / WEIGHTS_NAME).is_file() and (child / CONFIG_NAME).is_file():
                 found.add(child.name)
-                yield child.name, child
+                if not is_extractor_folder(child):
+                    yield child.name, child
+
+
+def is_extractor_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds one of ganzoo's evaluation feature extractors, not a generator."""
+    import json
+
+    try:
+        return json.loads((folder / CONFIG_NAME).read_text(encoding="utf-8")).get("kind") == "extractor"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def find_model(name: str) -> Optional[Path]:

@@ -123,9 +123,12 @@ def test_ctrl_c_saves_a_checkpoint_exits_cleanly_and_resumes_exactly(tmp_path, t
     assert process.returncode == 130, stderr
     assert "interrupted at step" in stderr and f"--resume {out}" in stderr
     assert "Traceback" not in stderr
-    assert json.loads((out / "run.json").read_text())["status"] == "interrupted"
+    info = json.loads((out / "run.json").read_text())
     stopped_at = ckpt.load_checkpoint(out / "checkpoint.pt")["step"]
     assert 0 < stopped_at < steps
+    # Where it stopped is recorded as for a finished run.
+    assert info["status"] == "interrupted" and info["step"] == stopped_at and info["wall_time_s"] > 0
+    assert info["images_seen"] == stopped_at * 32 and "d_loss" in info["last_stats"]
     done = subprocess.run(ganzoo_cmd("train", "--resume", str(out), "--data-dir", str(tiny_mnist_root), "--quiet"),
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr

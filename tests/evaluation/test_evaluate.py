@@ -85,6 +85,8 @@ def test_metrics_that_do_not_apply_are_refused_in_words(runs):
     result = CliRunner().invoke(cli, ["eval", str(runs / "ring-8"), "--metrics", "fid"])
     assert result.exit_code == 1 and "does not apply" in result.output and "modes" in result.output
     assert "Traceback" not in result.output
+    result = CliRunner().invoke(cli, ["eval", str(runs / "ring-8"), "--metrics", "fdi"])
+    assert result.exit_code == 1 and "unknown metric 'fdi'" in result.output and "did you mean 'fid'" in result.output
     result = CliRunner().invoke(cli, ["eval", str(runs / "vanilla-mnist"), "--n", "1", "--data-dir", str(runs / "data")])
     assert result.exit_code == 1 and "at least 2" in result.output
 

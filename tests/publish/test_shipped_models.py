@@ -86,3 +86,15 @@ def test_sample_works_right_after_install_in_a_real_process(tmp_path):
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("name", EXTRACTORS)
+def test_an_evaluation_network_is_not_offered_or_loaded_as_a_generator(name, tmp_path):
+    for command in (["sample", name, "--out", str(tmp_path / "x.png")], ["eval", name]):
+        result = CliRunner().invoke(cli, command)
+        assert result.exit_code == 1, result.output
+        assert f"{name} is an evaluation network, not a generator" in result.output
+        assert "Traceback" not in result.output
+    unknown = CliRunner().invoke(cli, ["sample", "no-such-model", "--out", str(tmp_path / "y.png")])
+    known = unknown.output.split("known models:")[1]
+    assert name not in known and "vanilla-mnist" in known
