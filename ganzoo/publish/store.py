@@ -46,6 +46,9 @@ def source_model_dir() -> Path:
 def search_dirs() -> list[Path]:
     """The folders searched for model names, in order (existing ones only)."""
     candidates = [Path(p) for p in os.environ.get(MODEL_PATH_ENV, "").split(os.pathsep) if p]
+    # ./model_cards is where `ganzoo publish` writes by default, so a model published
+    # here can be sampled by name from here.
+    candidates += [Path.cwd() / "model_cards"]
     candidates += [Path(sys.prefix) / "share" / "ganzoo" / "model_cards", source_model_dir()]
     seen: list[Path] = []
     for folder in candidates:
@@ -96,6 +99,11 @@ def resolve_model(name_or_path: str | Path) -> Path:
     path = Path(name_or_path)
     if path.exists():
         if path.is_dir() and not (path / WEIGHTS_NAME).is_file():
+            if (path / "checkpoint.pt").is_file():
+                raise ModelNotFoundError(
+                    f"{path} is a training run, not a published model", f"it has no {WEIGHTS_NAME} yet",
+                    f"publish it first (ganzoo publish {path} --name NAME), then use NAME or the folder it prints",
+                )
             raise ModelNotFoundError(
                 f"{path} is not a published model", f"it has no {WEIGHTS_NAME}",
                 "give a folder written by `ganzoo publish`, a .safetensors file, or a model name",

@@ -278,3 +278,17 @@ def test_publishing_an_unfinished_run_is_refused(runs, tmp_path):
     (run / "run.json").write_text(json.dumps(info))
     with pytest.raises(GanzooError, match="has not finished"):
         publish_module.publish(run, to=tmp_path / "m", data_dir=runs / "data")
+
+
+def test_a_model_published_into_the_default_folder_is_found_by_name_from_there(runs, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    publish(runs, "vanilla-mnist", tmp_path / "model_cards", name="mine")  # where `ganzoo publish` writes by default
+    result = CliRunner().invoke(cli, ["sample", "mine", "--n", "4", "--out", str(tmp_path / "mine.png")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "mine.png").is_file()
+
+
+def test_sampling_a_training_run_says_to_publish_it_first(runs, tmp_path):
+    result = CliRunner().invoke(cli, ["sample", str(runs / "vanilla-mnist"), "--out", str(tmp_path / "x.png")])
+    assert result.exit_code == 1 and "is a training run, not a published model" in result.output
+    assert f"ganzoo publish {runs / 'vanilla-mnist'}" in result.output and "Traceback" not in result.output
