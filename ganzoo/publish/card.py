@@ -95,6 +95,12 @@ def _body(config: Mapping[str, Any], title: str, evaluation: list[Mapping[str, A
         ("batch size", str(train.get("batch_size"))),
         ("learning rates (G / D)", f"{train.get('lr_g')} / {train.get('lr_d')}, betas {train.get('betas_g')} / {train.get('betas_d')}"),
         ("EMA half-life", f"{train.get('ema_halflife_kimg')} kimg"),
+    ]
+    # The regularisers and schedule knobs, only where the run used them.
+    optional = (("n_critic", "discriminator steps per generator step"), ("r1_gamma", "R1 penalty γ"),
+                ("grad_clip", "gradient clipping (max norm)"), ("d_warmup_steps", "discriminator warm-up steps"))
+    rows += [(label, str(train[key])) for key, label in optional if train.get(key)]
+    rows += [
         ("precision", str(train.get("precision"))),
         ("seed", str(training.get("seed"))),
         ("wall time", f"{training['wall_time_s']:.0f} s on {training.get('hardware')}, {training.get('world_size', 1)} process(es)"),

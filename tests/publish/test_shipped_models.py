@@ -98,3 +98,13 @@ def test_an_evaluation_network_is_not_offered_or_loaded_as_a_generator(name, tmp
     unknown = CliRunner().invoke(cli, ["sample", "no-such-model", "--out", str(tmp_path / "y.png")])
     known = unknown.output.split("known models:")[1]
     assert name not in known and "vanilla-mnist" in known
+
+
+@pytest.mark.parametrize("name", GENERATORS)
+def test_every_regulariser_a_model_was_trained_with_is_in_its_card(name):
+    train = json.loads((MODEL_DIR / name / "config.json").read_text())["train"]
+    card = (MODEL_DIR / name / "README.md").read_text()
+    labels = {"n_critic": "discriminator steps per generator step", "r1_gamma": "R1 penalty γ",
+              "grad_clip": "gradient clipping", "d_warmup_steps": "discriminator warm-up steps"}  # fmt: skip
+    for key, label in labels.items():
+        assert (f"| {label}" in card) == bool(train.get(key)), (key, train.get(key))
