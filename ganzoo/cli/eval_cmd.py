@@ -73,7 +73,8 @@ def _print(record: dict) -> None:
     for m in record["metrics"]:
         std = f" ± {m['std']:.4g}" if m.get("std") is not None else ""
         rows.append([m["name"], f"{m['value']:.4g}{std}", "higher" if m["higher_is_better"] else "lower",
-                     f"{m['n_generated']} / {m['n_reference']}", m["reference"]])  # fmt: skip
+                     f"{m['n_generated']} / {m['n_reference'] or '-'}", m["reference"]])  # fmt: skip
+    # Mode coverage compares with the mixture's known centres, not with reference samples: "-".
     columns = ["metric", "value", "better", "N gen / N ref", "reference"]
     if console.is_terminal():
         console.print_table(f"{record['target']} (seed {record['metrics'][0]['seed']}, {record['seconds']} s)", columns, rows)
