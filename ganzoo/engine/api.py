@@ -94,6 +94,13 @@ def train(
     config, run_dir = resolve_run(registry, recipe, components, config_file, override_list + explicit, resume, out)
     if resume is not None:
         resume_state = ckpt.load_checkpoint(run_dir / ckpt.CHECKPOINT_NAME)
+        if resume_state["step"] > config["train"]["steps"]:
+            # Refused before anything is rebuilt or written: the run stays exactly as it was.
+            raise ConfigError(
+                f"the run is already at step {resume_state['step']}; steps {config['train']['steps']} asks for fewer",
+                "resuming trains up to the given number of steps",
+                f"give a larger --steps to continue {run_dir}",
+            )
     else:
         if dist.is_main:
             _check_new_run_dir(run_dir, overwrite)  # refuse early, create only once all is built
@@ -517,5 +524,8 @@ def _write_run_info(run_dir: Path, status: str, config: dict[str, Any], device: 
     )
     if result is not None:
         info.update(step=result.step, images_seen=result.images_seen, wall_time_s=round(result.wall_time, 3),
-                    last_stats=result.last_stats)  # fmt: skip
+                    last_stats=result.last_stats or info.get("last_stats", {}))  # fmt: skip
+    else:  # running again, or failed: where an earlier stop left off no longer describes the run
+        for key in ("step", "images_seen", "wall_time_s", "last_stats"):
+            info.pop(key, None)
     ckpt.atomic_write_bytes(path, (json.dumps(info, indent=2) + "\n").encode())

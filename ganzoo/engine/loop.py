@@ -281,7 +281,9 @@ def training_loop(
     fixed_labels = (torch.arange(grid_size) % info.num_classes).to(device) if info.num_classes else None
     reference = _reference_points(data, grid_size) if info.modality == "points" else None
 
-    def save_checkpoint(name: str = ckpt.CHECKPOINT_NAME) -> None:
+    def save_checkpoint(name: str = ckpt.CHECKPOINT_NAME) -> float:
+        """Write the state (rank 0 only); returns the wall time it records."""
+        wall_time = wall_time_before + (time.perf_counter() - started)
         state = {
             "config_digest": _digest(config),
             "step": step,
@@ -290,7 +292,7 @@ def training_loop(
             "epoch": batches.epoch,
             "cursor": batches.cursor,
             "world_size": dist.world_size,  # how many shards ``cursor`` counts batches of
-            "wall_time": wall_time_before + (time.perf_counter() - started),
+            "wall_time": wall_time,
             "generator": G.state_dict(),
             "discriminator": D.state_dict(),
             "ema": ema.state_dict() if ema is not None else {},
@@ -302,6 +304,7 @@ def training_loop(
         }
         if main:
             ckpt.save_checkpoint(run_dir / name, state)
+        return wall_time
 
     best = _read_best(run_dir) if resume_state is not None else None
     if best is not None and best["step"] > step:
@@ -372,9 +375,6 @@ def training_loop(
     d_terms = g_terms = None
     d_loss = g_loss = None
     reporter.start(total_steps, step, config.get("recipe") or config["generator"]["name"])
-    if resume_state is not None and step >= total_steps:
-        reporter.message(f"nothing to train: the run is already at step {step} and steps is {total_steps}; "
-                         f"give a larger --steps to continue it")  # fmt: skip
 
     # The loop. One iteration = n_critic discriminator steps, then one generator step.
     with _stop_requests() as stop_requested:
@@ -386,7 +386,7 @@ def training_loop(
             stop_now = stop_requested.is_set() if dist.world_size == 1 else (
                 step % STOP_CHECK_EVERY == 0 and dist.any(stop_requested.is_set(), device))
             if stop_now:
-                save_checkpoint()
+                saved_wall_time = save_checkpoint()
                 dist.barrier()  # the others exit only once rank 0's checkpoint is on disk
                 reporter.message(f"interrupted at step {step}; checkpoint saved")
                 reporter.close()
@@ -397,7 +397,7 @@ def training_loop(
                 )
                 interrupted.result = TrainResult(
                     run_dir=run_dir, step=step, images_seen=images_seen, last_stats=last_stats,
-                    wall_time=wall_time_before + (time.perf_counter() - started), generator=ema if ema is not None else G,
+                    wall_time=saved_wall_time, generator=(ema if ema is not None else G).eval(),
                 )  # fmt: skip
                 raise interrupted
             in_warmup = d_steps < d_warmup_steps

@@ -122,16 +122,18 @@ def choose_metrics(requested: Optional[Sequence[str]], info: DataInfo, has_mixtu
                 "evaluate a model trained on an image dataset or a mixture benchmark",
             )
         return applicable
+    import difflib
+
+    known = IMAGE_METRICS + POINT_METRICS
     chosen = []
     for name in requested:
-        known = IMAGE_METRICS + POINT_METRICS
         if name not in known:
-            import difflib
-
-            close = difflib.get_close_matches(name, known, n=1)
+            # Suggest a metric that applies here before one that merely looks alike.
+            close = (difflib.get_close_matches(name.lower(), applicable, n=1)
+                     or difflib.get_close_matches(name.lower(), known, n=1))  # fmt: skip
             raise EvaluationError(
                 f"unknown metric {name!r}",
-                f"ganzoo knows {', '.join(known)}",
+                f"ganzoo knows {', '.join(known)}; this dataset supports {', '.join(applicable) or 'none of them'}",
                 f"did you mean {close[0]!r}?" if close else f"choose --metrics from {', '.join(applicable) or 'none'}",
             )
         if name not in applicable:

@@ -60,9 +60,9 @@ def load_model(name_or_path: str | Path, *, device: torch.device | str = "cpu", 
 
     registry = registry or ganzoo.get_registry()
     path = resolve_model(name_or_path)
-    if path.is_dir() and is_extractor_folder(path):
+    if is_extractor_folder(path if path.is_dir() else path.parent):
         raise WeightsError(
-            f"{path.name} is an evaluation network, not a generator",
+            f"{(path if path.is_dir() else path.parent).name} is an evaluation network, not a generator",
             "ganzoo eval uses it to compute FID, precision/recall and the class metrics; it draws no samples",
             "sample or load a generator (ganzoo list recipes marks those with pretrained weights with *)",
         )

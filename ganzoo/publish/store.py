@@ -46,9 +46,6 @@ def source_model_dir() -> Path:
 def search_dirs() -> list[Path]:
     """The folders searched for model names, in order (existing ones only)."""
     candidates = [Path(p) for p in os.environ.get(MODEL_PATH_ENV, "").split(os.pathsep) if p]
-    # ./model_cards is where `ganzoo publish` writes by default, so a model published
-    # here can be sampled by name from here.
-    candidates += [Path.cwd() / "model_cards"]
     candidates += [Path(sys.prefix) / "share" / "ganzoo" / "model_cards", source_model_dir()]
     seen: list[Path] = []
     for folder in candidates:
@@ -69,6 +66,17 @@ def iter_models() -> Iterator[tuple[str, Path]]:
                 found.add(child.name)
                 if not is_extractor_folder(child):
                     yield child.name, child
+
+
+def _run_status(folder: Path) -> Optional[str]:
+    """A training run's status from its run.json, or None if ``folder`` is not a run."""
+    import json
+
+    try:
+        status = json.loads((folder / "run.json").read_text(encoding="utf-8")).get("status")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return str(status) if (folder / "config.json").is_file() else None
 
 
 def is_extractor_folder(folder: Path) -> bool:
@@ -99,10 +107,13 @@ def resolve_model(name_or_path: str | Path) -> Path:
     path = Path(name_or_path)
     if path.exists():
         if path.is_dir() and not (path / WEIGHTS_NAME).is_file():
-            if (path / "checkpoint.pt").is_file():
+            status = _run_status(path)
+            if status is not None:
                 raise ModelNotFoundError(
-                    f"{path} is a training run, not a published model", f"it has no {WEIGHTS_NAME} yet",
-                    f"publish it first (ganzoo publish {path} --name NAME), then use NAME or the folder it prints",
+                    f"{path} is a training run, not a published model",
+                    f"it has no {WEIGHTS_NAME}; its status is {status!r}",
+                    f"publish it first (ganzoo publish {path} --name NAME), then use the folder that prints"
+                    if status in ("finished", "interrupted") else "only a finished or interrupted run can be published",
                 )
             raise ModelNotFoundError(
                 f"{path} is not a published model", f"it has no {WEIGHTS_NAME}",
@@ -117,6 +128,11 @@ def resolve_model(name_or_path: str | Path) -> Path:
 
     close = difflib.get_close_matches(str(name_or_path), names, n=3)
     hint = f"did you mean {', '.join(close)}? " if close else ""
+    local = Path("model_cards") / str(name_or_path)
+    if (local / WEIGHTS_NAME).is_file():
+        # Where `ganzoo publish` writes by default; not searched by name, so that a folder in the
+        # current directory can never stand in for a shipped model or evaluation network.
+        hint = f"a model of that name is in ./{local}: pass that path, or add ./model_cards to ${MODEL_PATH_ENV}; "
     raise ModelNotFoundError(
         f"no published model named {str(name_or_path)!r}",
         f"it is neither an existing path nor a model in {', '.join(str(d) for d in search_dirs()) or 'any model folder'}",

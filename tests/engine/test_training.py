@@ -98,22 +98,14 @@ def test_resume_is_bit_exact(tmp_path, tiny_mnist_root):
     assert strip(whole_metrics) == strip(resumed_metrics)
 
 
-def test_resuming_a_run_already_past_steps_says_there_is_nothing_to_train(tmp_path, tiny_mnist_root):
-    from ganzoo.engine.report import Reporter
-
-    class Messages(Reporter):
-        def __init__(self):
-            self.lines = []
-
-        def message(self, text):
-            self.lines.append(text)
-
+def test_resuming_with_fewer_steps_than_done_is_refused_and_changes_nothing(tmp_path, tiny_mnist_root):
     train_tiny(tmp_path / "run", tiny_mnist_root, steps=6)
-    messages = Messages()
-    result = ganzoo.train(resume=tmp_path / "run", steps=3, data_dir=tiny_mnist_root, download=False,
-                          reporter=messages)  # fmt: skip
-    assert result.step == 6
-    assert any("nothing to train: the run is already at step 6 and steps is 3" in line for line in messages.lines)
+    files = ("config.json", "run.json", "checkpoint.pt", "metrics.jsonl", "samples/final.png")
+    before = {name: (tmp_path / "run" / name).read_bytes() for name in files}
+    with pytest.raises(ConfigError, match="already at step 6; steps 3 asks for fewer") as caught:
+        ganzoo.train(resume=tmp_path / "run", steps=3, data_dir=tiny_mnist_root, download=False, quiet=True)
+    assert "give a larger --steps" in caught.value.fix
+    assert {name: (tmp_path / "run" / name).read_bytes() for name in files} == before
 
 
 def test_resume_truncates_metrics_written_after_the_checkpoint(tmp_path, tiny_mnist_root):

@@ -85,8 +85,10 @@ def test_metrics_that_do_not_apply_are_refused_in_words(runs):
     result = CliRunner().invoke(cli, ["eval", str(runs / "ring-8"), "--metrics", "fid"])
     assert result.exit_code == 1 and "does not apply" in result.output and "modes" in result.output
     assert "Traceback" not in result.output
-    result = CliRunner().invoke(cli, ["eval", str(runs / "ring-8"), "--metrics", "fdi"])
-    assert result.exit_code == 1 and "unknown metric 'fdi'" in result.output and "did you mean 'fid'" in result.output
+    result = CliRunner().invoke(cli, ["eval", str(runs / "ring-8"), "--metrics", "mode"])
+    assert result.exit_code == 1 and "unknown metric 'mode'" in result.output and "did you mean 'modes'" in result.output
+    result = CliRunner().invoke(cli, ["eval", str(runs / "vanilla-mnist"), "--metrics", "FDI", "--data-dir", str(runs / "data")])
+    assert result.exit_code == 1 and "unknown metric 'FDI'" in result.output and "did you mean 'fid'" in result.output
     result = CliRunner().invoke(cli, ["eval", str(runs / "vanilla-mnist"), "--n", "1", "--data-dir", str(runs / "data")])
     assert result.exit_code == 1 and "at least 2" in result.output
 

@@ -280,15 +280,29 @@ def test_publishing_an_unfinished_run_is_refused(runs, tmp_path):
         publish_module.publish(run, to=tmp_path / "m", data_dir=runs / "data")
 
 
-def test_a_model_published_into_the_default_folder_is_found_by_name_from_there(runs, tmp_path, monkeypatch):
+def test_a_model_in_the_default_folder_is_pointed_to_but_never_shadows_the_zoo(runs, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     publish(runs, "vanilla-mnist", tmp_path / "model_cards", name="mine")  # where `ganzoo publish` writes by default
+    publish(runs, "vanilla-mnist", tmp_path / "model_cards")  # named like the shipped model
     result = CliRunner().invoke(cli, ["sample", "mine", "--n", "4", "--out", str(tmp_path / "mine.png")])
+    assert result.exit_code == 1 and "./model_cards/mine: pass that path" in result.output
+    result = CliRunner().invoke(cli, ["sample", "model_cards/mine", "--n", "4", "--out", str(tmp_path / "mine.png")])
     assert result.exit_code == 0, result.output
-    assert (tmp_path / "mine.png").is_file()
+    # The name of a shipped model still means the shipped model.
+    from ganzoo.publish.store import find_model, source_model_dir
+
+    assert find_model("vanilla-mnist") == source_model_dir() / "vanilla-mnist"
 
 
 def test_sampling_a_training_run_says_to_publish_it_first(runs, tmp_path):
+    import shutil
+
     result = CliRunner().invoke(cli, ["sample", str(runs / "vanilla-mnist"), "--out", str(tmp_path / "x.png")])
     assert result.exit_code == 1 and "is a training run, not a published model" in result.output
     assert f"ganzoo publish {runs / 'vanilla-mnist'}" in result.output and "Traceback" not in result.output
+    running = tmp_path / "running"
+    shutil.copytree(runs / "vanilla-mnist", running)
+    info = json.loads((running / "run.json").read_text())
+    (running / "run.json").write_text(json.dumps({**info, "status": "running"}))
+    result = CliRunner().invoke(cli, ["sample", str(running), "--out", str(tmp_path / "y.png")])
+    assert "its status is 'running'" in result.output and "only a finished or interrupted run" in result.output

@@ -98,6 +98,17 @@ def test_an_evaluation_network_is_not_offered_or_loaded_as_a_generator(name, tmp
     unknown = CliRunner().invoke(cli, ["sample", "no-such-model", "--out", str(tmp_path / "y.png")])
     known = unknown.output.split("known models:")[1]
     assert name not in known and "vanilla-mnist" in known
+    with pytest.raises(Exception, match="is an evaluation network"):  # its weights file given directly
+        load_model(MODEL_DIR / name / "model.safetensors")
+
+
+@pytest.mark.parametrize("content", ["not json", "[1, 2]", "null", '{"kind": 3}'])
+def test_odd_config_files_are_not_taken_for_evaluation_networks(tmp_path, content):
+    from ganzoo.publish.store import is_extractor_folder
+
+    (tmp_path / "config.json").write_text(content)
+    assert not is_extractor_folder(tmp_path)
+    assert not is_extractor_folder(tmp_path / "missing")
 
 
 @pytest.mark.parametrize("name", GENERATORS)
