@@ -194,7 +194,16 @@ def resolve_run(registry: Any, recipe: Optional[str], components: Mapping[str, O
         run_dir = Path(resume)
         return resumed_config(_read_run_config(run_dir), overrides), run_dir
     file_names, file_overrides = load_config_file(Path(config_file)) if config_file else ({}, [])
-    recipe = recipe or file_names.pop("recipe", None)
+    file_recipe = file_names.pop("recipe", None)
+    if recipe and file_recipe and recipe != file_recipe:
+        # The file's other keys were written for its own recipe: silently taking one of the
+        # two would end in errors about keys the other recipe's components lack.
+        raise ConfigError(
+            f"two recipes were given: {recipe!r} on the command line and {file_recipe!r} in {config_file}",
+            "a run has one recipe, and the file's settings were written for its own",
+            f"drop one of them (or make {config_file} name {recipe!r})",
+        )
+    recipe = recipe or file_recipe
     chosen = {**file_names, **{kind: name for kind, name in components.items() if name}}
     config = build_config(registry, recipe, chosen, file_overrides + overrides)
     return config, Path(out) if out else _default_run_dir(config)

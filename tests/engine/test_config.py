@@ -38,6 +38,17 @@ def test_precedence_defaults_recipe_file_set_explicit(registry, tmp_path: Path):
     assert config["train"]["lr_d"] == 1e-3  # recipe beats default (2e-4)
 
 
+def test_a_recipe_on_the_command_line_and_another_in_the_file_is_refused(registry, tmp_path: Path):
+    from ganzoo.engine.api import resolve_run
+
+    toml = tmp_path / "run.toml"
+    toml.write_text('recipe = "vanilla-mnist"\n[generator]\nhidden = [8, 8]\n')
+    with pytest.raises(ConfigError, match="two recipes were given: 'dcgan-mnist' on the command line and 'vanilla-mnist'"):
+        resolve_run(registry, "dcgan-mnist", {}, toml, [], None, tmp_path / "out")
+    config, _ = resolve_run(registry, "vanilla-mnist", {}, toml, [], None, tmp_path / "out")  # the same one: fine
+    assert config["generator"]["params"]["hidden"] == [8, 8]
+
+
 def test_components_replace_the_recipes_and_drop_its_params_for_them(registry):
     config = build_config(registry, "ring-8", {"generator": "toy-mlp-g"})
     assert config["generator"] == {"name": "toy-mlp-g", "params": dict(registry.get("generator", "toy-mlp-g").defaults)}
