@@ -50,6 +50,11 @@ def test_a_lone_pattern_argument_is_a_pattern(runner):
     result = runner.invoke(cli, ["list", "*mnist*"])
     assert result.exit_code == 0
     assert "vanilla-mnist" in result.output and "fashion-mnist" in result.output and "ring-8" not in result.output
+    assert "was read as a name pattern" not in result.output
+    # A mistyped kind matches nothing; the output says how the word was read.
+    result = runner.invoke(cli, ["list", "recipies"])
+    assert "no entries match 'recipies'" in result.output
+    assert "was read as a name pattern: it is not one of the kinds recipes, generators" in result.output
 
 
 def test_list_json_schema(runner):

@@ -69,6 +69,7 @@ def list_command(kind: Optional[str], pattern: Optional[str], as_json: bool) -> 
     from ganzoo.registry import get_registry, normalise_kind
 
     registry = get_registry()
+    lone_pattern = False  # a single argument that is not a kind is read as a name pattern
     if kind is not None:
         try:
             kind = normalise_kind(kind)
@@ -76,6 +77,7 @@ def list_command(kind: Optional[str], pattern: Optional[str], as_json: bool) -> 
             if pattern is not None:
                 raise
             kind, pattern = None, kind
+            lone_pattern = True
     entries = registry.list(kind, pattern)
     pretrained = pretrained_models() if any(e.kind == "recipe" for e in entries) else {}
     if as_json:
@@ -83,6 +85,9 @@ def list_command(kind: Optional[str], pattern: Optional[str], as_json: bool) -> 
         click.echo(json.dumps(payload, indent=2))
         return
     _print_entries(entries, kind, pattern, pretrained)
+    if not entries and lone_pattern:
+        click.echo(f"({pattern!r} was read as a name pattern: it is not one of the kinds "
+                   f"{', '.join(PLURAL.values())})")  # fmt: skip
     for problem in registry.problems:
         click.echo(f"warning: {problem}", err=True)
 
