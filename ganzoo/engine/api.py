@@ -18,6 +18,7 @@ import os
 import platform
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Union
 
@@ -224,6 +225,12 @@ def check_before_launch(recipe: Optional[str], components: Mapping[str, Optional
         _check_new_run_dir(run_dir, overwrite)
     if resolve_device(config["train"]["device"]).type == "cuda":
         _local_gpu(nproc - 1)  # one GPU per process: refuse too many processes now, once
+    else:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        if nproc > cores:
+            # Allowed (it works, and a test may want it), but rarely what anyone means on a CPU.
+            print(f"warning: {nproc} processes on {cores} CPU core(s): they will share cores, and the run "
+                  f"will be slower than with --nproc {cores}", file=sys.stderr)
     return run_dir
 
 

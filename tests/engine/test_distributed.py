@@ -134,6 +134,18 @@ def test_bad_nproc_is_a_clear_error(monkeypatch, args, env, message):
     assert message in result.output and "Traceback" not in result.output
 
 
+def test_more_processes_than_cores_on_the_cpu_is_warned_about(tmp_path, capsys):
+    import os
+
+    from ganzoo.engine.api import check_before_launch
+
+    cores = len(os.sched_getaffinity(0))
+    for nproc, warned in ((cores, False), (cores + 1, True)):
+        check_before_launch("ring-8", {}, None, [("train.device", "cpu")], None, tmp_path / f"run-{nproc}", False, nproc)
+        err = capsys.readouterr().err
+        assert (f"warning: {nproc} processes on {cores} CPU core(s)" in err) == warned
+
+
 def test_repeated_sigterms_keep_asking_to_stop_but_a_second_ctrl_c_interrupts():
     import os
     import signal
