@@ -33,8 +33,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 import machine_info
-import mnist_files
-from run import finish, format_table, run_worker, verdict
+from run import data_source, finish, format_table, run_worker, verdict
 
 DEFAULT_RECIPES = (
     "vanilla-mnist", "vanilla-mnist-small", "cgan-mnist", "dcgan-mnist", "lsgan-mnist", "hinge-sn-mnist",
@@ -181,9 +180,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     rows = []
     with tempfile.TemporaryDirectory(prefix="ganzoo-bench-recipes-") as tmp:
         scratch = Path(tmp)
-        root = None if args.synthetic else mnist_files.find_mnist(args.data_dir)
-        report["data"] = f"real MNIST from {root}" if root else "synthetic MNIST-shaped IDX files"
-        root = root or mnist_files.write_synthetic_mnist(scratch / "synthetic-data")
+        root, report["data"] = data_source(args, scratch)
         print(f"data: {report['data']}", flush=True)
         common = {"data_root": str(root), "threads": args.threads}
         for device in devices(args.device):

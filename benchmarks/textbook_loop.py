@@ -47,14 +47,18 @@ def recipe_networks(registry: Any, recipe: str = RECIPE, info: Any = None) -> tu
 
     ``info`` (a ``DataInfo``) defaults to MNIST's shape and ten classes.
     """
-    from ganzoo.specs import DataInfo
-
     config = recipe_config(registry, recipe)
-    if info is None:
-        info = DataInfo(shape=(1, 28, 28), num_classes=10, modality="image", value_range=(-1.0, 1.0))
+    info = info or _mnist_info()
     G = registry.get("generator", config["generator"]["name"]).build(info, **config["generator"]["params"])
     D = registry.get("discriminator", config["discriminator"]["name"]).build(info, **config["discriminator"]["params"])
     return G, D, config["train"]
+
+
+def _mnist_info() -> Any:
+    """MNIST's and Fashion-MNIST's ``DataInfo``: 1x28x28 in [-1, 1], ten classes."""
+    from ganzoo.specs import DataInfo
+
+    return DataInfo(shape=(1, 28, 28), num_classes=10, modality="image", value_range=(-1.0, 1.0))
 
 
 def _loader(registry: Any, config: dict[str, Any], data_root: Path, batch_size: int, device: Any) -> tuple[Any, Any]:
@@ -66,12 +70,10 @@ def _loader(registry: Any, config: dict[str, Any], data_root: Path, batch_size: 
     name = config["dataset"]["name"]
     cuda = device.type == "cuda"
     if name in TORCHVISION_DATASETS:
-        from ganzoo.specs import DataInfo
-
         transform = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])
         dataset = getattr(datasets, TORCHVISION_DATASETS[name])(str(data_root), train=True, download=False,
                                                                transform=transform)  # fmt: skip
-        info = DataInfo(shape=(1, 28, 28), num_classes=10, modality="image", value_range=(-1.0, 1.0))
+        info = _mnist_info()
     else:
         # Data without a torchvision class (the 2-D mixtures): the ganzoo dataset's
         # tensors, served sample by sample as a TensorDataset does.
