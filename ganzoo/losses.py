@@ -105,10 +105,18 @@ class GANLoss:
         probability_scores: whether ``sigmoid(score)`` is a probability
             (true for the cross-entropy losses); progress displays D(x) and
             D(G(z)) as probabilities then, and as raw scores otherwise.
+        cuda_graph_safe: whether the engine may record one training iteration
+            with this loss as a CUDA graph and replay it (``train.cuda_graphs``).
+            Replays repeat only GPU work: declare it only when every method
+            is tensor code that neither reads a value back to the host
+            (``.item()``, ``if tensor:``) nor keeps Python-side state that
+            changes between steps (a Python counter or schedule). Generators
+            and discriminators declare it the same way, as a class attribute.
     """
 
     n_critic: int = 1
     probability_scores: bool = False
+    cuda_graph_safe: bool = False
 
     # -- override these for a simple loss -------------------------------------
 

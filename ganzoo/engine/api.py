@@ -130,7 +130,10 @@ def train(
     if isinstance(data, InMemoryData) and train_cfg["data_on_device"]:
         data = data.to(device)
     # CUDA and the CPU's oneDNN run convolutions faster in channels_last; MPS stays as it was (untested here).
-    if device.type != "mps" and train_cfg["channels_last"]:
+    # Compiled on CUDA, inductor picks conv layouts itself, and torch 2.11's inductor failed a
+    # stride check in a channels_last ConvTranspose2d's weight gradient (an H100, 2026-11-25).
+    compiled_on_cuda = train_cfg["compile"] and device.type == "cuda"
+    if device.type != "mps" and train_cfg["channels_last"] and not compiled_on_cuda:
         G, D = to_channels_last(G), to_channels_last(D)
     dry_run(G, D, data.info, device)
     if evaluator is None and train_cfg["eval_every"] and dist.is_main:
@@ -479,10 +482,28 @@ def _wrap_for_training(G: nn.Module, D: nn.Module, train_cfg: dict[str, Any], de
         ids = [device.index] if device.type == "cuda" else None
         G_run, D_run = DDP(G, device_ids=ids), DDP(D, device_ids=ids)
     if train_cfg["compile"]:
+        if device.type == "cuda":
+            _without_inductor_layout_changes()
         G_run = torch.compile(G_run)
         if not penalised:
             D_run = torch.compile(D_run)
     return G_run, D_run
+
+
+def _without_inductor_layout_changes() -> None:
+    """Stop inductor from re-laying out convolutions on CUDA (a process-wide setting).
+
+    torch 2.11's inductor failed its own stride check in the backward of
+    dcgan-mnist's ConvTranspose2d layers with its layout optimisation on, with
+    or without channels_last weights (an H100, 2026-11-25); with it off the
+    compiled run trained.
+    """
+    try:
+        import torch._inductor.config as inductor_config
+    except ImportError:  # a torch without inductor compiles nothing anyway
+        return
+    if hasattr(inductor_config, "layout_optimization"):
+        inductor_config.layout_optimization = False
 
 
 def _default_reporter() -> Reporter:
@@ -540,8 +561,8 @@ def _write_run_info(run_dir: Path, status: str, config: dict[str, Any], device: 
     )
     if result is not None:
         info.update(step=result.step, images_seen=result.images_seen, wall_time_s=round(result.wall_time, 3),
-                    last_stats=result.last_stats or info.get("last_stats", {}))  # fmt: skip
+                    last_stats=result.last_stats or info.get("last_stats", {}), cuda_graph=result.cuda_graph)  # fmt: skip
     else:  # running again, or failed: where an earlier stop left off no longer describes the run
-        for key in ("step", "images_seen", "wall_time_s", "last_stats"):
+        for key in ("step", "images_seen", "wall_time_s", "last_stats", "cuda_graph"):
             info.pop(key, None)
     ckpt.atomic_write_bytes(path, (json.dumps(info, indent=2) + "\n").encode())

@@ -62,9 +62,7 @@ class BatchSource:
 
     def next(self) -> tuple[Tensor, Optional[Tensor]]:
         """The next batch; advances ``cursor`` (and ``epoch`` at the end of one)."""
-        if self.cursor >= self.batches_per_epoch:
-            self.epoch, self.cursor = self.epoch + 1, 0
-            self._order, self._stream = None, None
+        self._turn_epoch_if_done()
         if isinstance(self.data, InMemoryData):
             batch = self._next_in_memory()
         else:
@@ -72,13 +70,35 @@ class BatchSource:
         self.cursor += 1
         return batch
 
-    def _next_in_memory(self) -> tuple[Tensor, Optional[Tensor]]:
-        assert isinstance(self.data, InMemoryData)
+    def _turn_epoch_if_done(self) -> None:
+        if self.cursor >= self.batches_per_epoch:
+            self.epoch, self.cursor = self.epoch + 1, 0
+            self._order, self._stream = None, None
+
+    def next_indices(self) -> Tensor:
+        """The next batch's sample indices, on the data's device, without gathering it; advances like :meth:`next`.
+
+        For in-memory data only: a captured CUDA graph gathers and decodes
+        the batch itself, from indices copied into its own buffer.
+        """
+        if not isinstance(self.data, InMemoryData):
+            raise TypeError("next_indices needs in-memory data")
+        self._turn_epoch_if_done()
+        indices = self._slice()
+        self.cursor += 1
+        return indices
+
+    def _slice(self) -> Tensor:
+        """This cursor's index slice of the epoch's order."""
         if self._order is None:
             # One host-to-device copy per epoch; per batch only an index slice.
             self._order = self._shard().to(self.data.x.device)
         start = self.cursor * self.batch_size
-        indices = self._order[start : start + self.batch_size]
+        return self._order[start : start + self.batch_size]
+
+    def _next_in_memory(self) -> tuple[Tensor, Optional[Tensor]]:
+        assert isinstance(self.data, InMemoryData)
+        indices = self._slice()
         if not self._data_in_host_memory:
             return self.data.batch(indices)
         # train.data_on_device off: gather the stored rows (uint8 for MNIST, a quarter of

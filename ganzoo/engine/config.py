@@ -47,6 +47,7 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "optimizer_impl": "auto",  # "auto", "fused", "foreach" or "for-loop": torch's optimizer implementation
     "data_on_device": True,  # hold an in-memory dataset on the training device (batches by index there)
     "compile": False,  # torch.compile both networks
+    "cuda_graphs": True,  # replay each iteration as one CUDA graph where the run allows it (engine/cuda_graph.py)
     "channels_last": True,  # channels_last memory for conv nets on CUDA and CPU
     "tf32": True,  # allow TF32 matmuls/convolutions on CUDA
     "cudnn_benchmark": True,  # let cuDNN pick the fastest kernels on CUDA
@@ -69,6 +70,7 @@ RESUMABLE_KEYS = {
     "optimizer_impl",
     "data_on_device",
     "compile",
+    "cuda_graphs",
     "num_workers",
     "log_every",
     "sample_every",

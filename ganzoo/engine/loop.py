@@ -30,11 +30,12 @@ from ganzoo.data import InMemoryData, StreamingData
 from ganzoo.engine import checkpoint as ckpt
 from ganzoo.engine.batches import BatchSource
 from ganzoo.engine.config import RESUMABLE_KEYS
+from ganzoo.engine.cuda_graph import GraphedIteration, graph_blocker
 from ganzoo.engine.report import Reporter
 from ganzoo.engine.runtime import Precision, optimizer_kwargs
 from ganzoo.engine.samples import write_samples
 from ganzoo.errors import ConfigError, GanzooError, TrainingError
-from ganzoo.losses import GANLoss, input_gradients, r1_penalty
+from ganzoo.losses import GANLoss, LossTerms, input_gradients, r1_penalty
 
 
 class Interrupted(GanzooError):
@@ -59,6 +60,7 @@ class TrainResult:
     wall_time: float  # seconds spent training, summed over resumes
     last_stats: dict[str, Any]
     generator: nn.Module  # the EMA generator when EMA is on, in eval mode
+    cuda_graph: str = "not used"  # "replayed" when iterations ran as one CUDA graph, else why not
 
 
 EVAL_LOG_NAME = "eval.jsonl"
@@ -154,19 +156,25 @@ def _stop_requests() -> Iterator[threading.Event]:
 
 
 def _make_optimizer(params: Any, kind: str, lr: float, betas: list[float], device: torch.device,
-                    impl: str = "auto") -> torch.optim.Optimizer:
-    implementation = optimizer_kwargs(device, kind, impl)
+                    impl: str = "auto", capturable: bool = False) -> torch.optim.Optimizer:
+    implementation = optimizer_kwargs(device, kind, impl, capturable=capturable)
     try:
         if kind == "rmsprop":
             # RMSprop as in the WGAN paper; betas[1] doubles as the smoothing constant.
-            return torch.optim.RMSprop(params, lr=lr, alpha=betas[1], **implementation)
-        return torch.optim.Adam(params, lr=lr, betas=tuple(betas), **implementation)
+            optimizer: torch.optim.Optimizer = torch.optim.RMSprop(params, lr=lr, alpha=betas[1], **implementation)
+        else:
+            optimizer = torch.optim.Adam(params, lr=lr, betas=tuple(betas), **implementation)
     except RuntimeError as exc:  # e.g. a fused kernel this device lacks
         raise ConfigError(
             f"train.optimizer_impl {impl!r} does not work for {kind} on {device}",
             str(exc),
             "use train.optimizer_impl=auto",
         ) from None
+    if capturable:
+        # The warm-up steps before a CUDA graph's capture run uncaptured on purpose;
+        # torch would warn once that capturable=True is slower there.
+        optimizer._warned_capturable_if_run_uncaptured = True  # type: ignore[attr-defined]
+    return optimizer
 
 
 def _unwrap(module: nn.Module) -> nn.Module:
@@ -219,10 +227,13 @@ def training_loop(
 
     # Optimisers and precision. One GradScaler per optimizer; both are no-ops unless fp16.
     precision = Precision(device, train["precision"])
+    graph_components = {"generator": G, "discriminator": D, "loss": loss}
+    graph_blocked_by = graph_blocker(train, device, data, dist.world_size, graph_components)
+    graphed = graph_blocked_by is None
     opt_g = _make_optimizer(G.parameters(), train["optimizer"], train["lr_g"], train["betas_g"], device,
-                            train["optimizer_impl"])  # fmt: skip
+                            train["optimizer_impl"], capturable=graphed)  # fmt: skip
     opt_d = _make_optimizer(D.parameters(), train["optimizer"], train["lr_d"], train["betas_d"], device,
-                            train["optimizer_impl"])  # fmt: skip
+                            train["optimizer_impl"], capturable=graphed)  # fmt: skip
     scaler_g, scaler_d = precision.grad_scaler(), precision.grad_scaler()
     input_grad = functools.partial(input_gradients, scaler=scaler_d)
 
@@ -251,7 +262,7 @@ def training_loop(
         D.load_state_dict(resume_state["discriminator"])
         if ema is not None:
             ema.load_state_dict(resume_state["ema"])
-        implementation = optimizer_kwargs(device, train["optimizer"], train["optimizer_impl"])
+        implementation = optimizer_kwargs(device, train["optimizer"], train["optimizer_impl"], capturable=graphed)
         for optimizer, saved in ((opt_g, resume_state["opt_g"]), (opt_d, resume_state["opt_d"])):
             optimizer.load_state_dict(_with_implementation(saved, implementation))
             _match_state_layouts(optimizer)
@@ -363,6 +374,66 @@ def training_loop(
                 f"checkpoint in {run_dir} or start again",
             )
 
+    def discriminator_step(real: Tensor, labels: Optional[Tensor], keep_graph: bool) -> tuple[Tensor, Any, Tensor]:
+        """One D update on ``real`` and fresh fakes; returns the fakes, D's loss terms and its total loss.
+
+        D sees the fakes detached from G's graph, so no gradient reaches G.
+        With ``keep_graph`` the fakes keep their graph for the generator step
+        that reuses them (as the PyTorch DCGAN example does): one G forward
+        per iteration, not two.
+        """
+        z = torch.randn(batch_size, G.latent_dim, device=device, generator=noise)
+        with torch.set_grad_enabled(keep_graph), precision.autocast():
+            fake = G_run(z, labels)
+        with precision.autocast():
+            terms = loss.discriminator_loss(D_run, real, fake.detach(), labels, input_grad)
+            total = terms.loss
+            if r1_gamma:
+                total = total + (r1_gamma / 2) * r1_penalty(D_run, real, labels, input_grad)
+        _optimizer_step(opt_d, scaler_d, total, D, grad_clip)
+        loss.after_discriminator_step(D)
+        # Detached, so that what the loop keeps for logging holds no autograd graph alive
+        # into the next step (whose gradient accumulators may run on another CUDA stream).
+        return fake, LossTerms(terms.loss.detach(), terms.real_score, terms.fake_score), total.detach()
+
+    def adversarial_iteration(real_batch: Callable[[int], tuple[Tensor, Optional[Tensor]]]) -> tuple[Any, ...]:
+        """n_critic D steps, then one G step and the EMA update; D's ``d``-th batch is ``real_batch(d)``.
+
+        Returns D's last loss terms and total, and G's loss, detached.
+        """
+        for d_step in range(n_critic):
+            real, labels = real_batch(d_step)
+            fake, terms_d, total_d = discriminator_step(real, labels, keep_graph=d_step == n_critic - 1)
+        # Generator phase. D is frozen so its parameters collect no gradient; the
+        # fakes (and the labels of their real batch) are the last D step's. Under
+        # DDP, D runs unwrapped here: it has nothing to synchronise in this step.
+        D.requires_grad_(False)
+        with precision.autocast():
+            terms_g = loss.generator_loss(D_for_g, real, fake, labels)
+            total_g = terms_g.loss
+        _optimizer_step(opt_g, scaler_g, total_g, G, grad_clip)
+        D.requires_grad_(True)
+        # D's gradients from its last step are spent: free that memory until the next one.
+        opt_d.zero_grad(set_to_none=True)
+        if ema_update is not None:
+            ema_update.update()
+        return terms_d, total_d, total_g.detach()
+
+    def eager_iteration() -> tuple[Any, ...]:
+        return adversarial_iteration(lambda d: batches.next())
+
+    # One iteration as a CUDA graph where the run allows it (cuda_graph.py), else eagerly.
+    run_iteration: Callable[[], tuple[Any, ...]] = eager_iteration
+    if graphed:
+        assert isinstance(data, InMemoryData)
+        run_iteration = GraphedIteration(adversarial_iteration, data, batches.next_indices, n_critic, batch_size, [noise])
+
+    def graph_use() -> str:
+        """For run.json: "replayed", or why iterations ran eagerly."""
+        if isinstance(run_iteration, GraphedIteration):
+            return run_iteration.status
+        return f"not used: {graph_blocked_by}"
+
     # On CUDA a per-step .item() would stall the GPU; there we check at logging steps only.
     check_every_step = device.type == "cpu"
     metrics_path = run_dir / "metrics.jsonl"
@@ -372,7 +443,7 @@ def training_loop(
     started = time.perf_counter()
     last_log_time, last_log_images = started, images_seen
     last_stats: dict[str, Any] = {}
-    d_terms = g_terms = None
+    d_terms = None
     d_loss = g_loss = None
     reporter.start(total_steps, step, config.get("recipe") or config["generator"]["name"])
 
@@ -398,48 +469,23 @@ def training_loop(
                 interrupted.result = TrainResult(
                     run_dir=run_dir, step=step, images_seen=images_seen, last_stats=last_stats,
                     wall_time=saved_wall_time, generator=(ema if ema is not None else G).eval(),
+                    cuda_graph=graph_use(),
                 )  # fmt: skip
                 raise interrupted
-            in_warmup = d_steps < d_warmup_steps
-
-            # Discriminator phase. D sees fakes detached from G's graph, so no gradient
-            # reaches G. Earlier D steps make their fakes without a graph at all; the
-            # last one keeps its graph, because the generator step reuses those fakes
-            # (as the PyTorch DCGAN example does): one G forward per iteration, not two.
-            d_steps_now = 1 if in_warmup else n_critic
-            for d_step in range(d_steps_now):
+            if d_steps < d_warmup_steps:  # discriminator warm-up: D steps alone, on fakes made without a graph
                 real, labels = batches.next()
-                z = torch.randn(batch_size, G.latent_dim, device=device, generator=noise)
-                keep_graph = not in_warmup and d_step == d_steps_now - 1
-                with torch.set_grad_enabled(keep_graph), precision.autocast():
-                    fake = G_run(z, labels)
-                with precision.autocast():
-                    d_terms = loss.discriminator_loss(D_run, real, fake.detach(), labels, input_grad)
-                    d_loss = d_terms.loss
-                    if r1_gamma:
-                        d_loss = d_loss + (r1_gamma / 2) * r1_penalty(D_run, real, labels, input_grad)
-                _optimizer_step(opt_d, scaler_d, d_loss, D, grad_clip)
-                loss.after_discriminator_step(D)
+                _, d_terms, d_loss = discriminator_step(real, labels, keep_graph=False)
                 d_steps += 1
                 images_seen += batch_size * dist.world_size
                 if check_every_step:
                     check_finite(d_loss, None)
-            if in_warmup:
                 continue
 
-            # Generator phase. D is frozen so its parameters collect no gradient; the
-            # fakes (and the labels of their real batch) are the last D step's. Under
-            # DDP, D runs unwrapped here: it has nothing to synchronise in this step.
-            D.requires_grad_(False)
-            with precision.autocast():
-                g_terms = loss.generator_loss(D_for_g, real, fake, labels)
-                g_loss = g_terms.loss
-            _optimizer_step(opt_g, scaler_g, g_loss, G, grad_clip)
-            D.requires_grad_(True)
-            # D's gradients from its last step are spent: free that memory until the next one.
-            opt_d.zero_grad(set_to_none=True)
-            if ema_update is not None:
-                ema_update.update()
+            d_terms, d_loss, g_loss = run_iteration()
+            d_steps += n_critic
+            images_seen += n_critic * batch_size * dist.world_size
+            if check_every_step:
+                check_finite(d_loss, None)  # a diverged D is reported at the step it failed in
             step += 1
             if check_every_step:
                 check_finite(d_loss, g_loss)
@@ -493,6 +539,7 @@ def training_loop(
         wall_time=wall_time_before + (time.perf_counter() - started),
         last_stats=last_stats,
         generator=final.eval(),
+        cuda_graph=graph_use(),
     )
 
 
@@ -522,7 +569,7 @@ def _with_implementation(saved: dict[str, Any], implementation: dict[str, bool])
     groups = []
     for group in saved["param_groups"]:
         group = dict(group)
-        for flag in ("foreach", "fused"):
+        for flag in ("foreach", "fused", "capturable"):
             if flag in group:
                 group[flag] = implementation.get(flag)
         groups.append(group)

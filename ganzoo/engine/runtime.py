@@ -101,7 +101,8 @@ def to_channels_last(module: nn.Module) -> nn.Module:
     return module
 
 
-def optimizer_kwargs(device: torch.device, kind: str = "adam", impl: str = "auto") -> dict[str, bool]:
+def optimizer_kwargs(device: torch.device, kind: str = "adam", impl: str = "auto",
+                     capturable: bool = False) -> dict[str, bool]:
     """torch's implementation switches for ``kind`` ("adam" or "rmsprop") under ``train.optimizer_impl``.
 
     ``auto``: fused Adam on CUDA and CPU (one kernel over all parameters; on
@@ -109,7 +110,13 @@ def optimizer_kwargs(device: torch.device, kind: str = "adam", impl: str = "auto
     against 11.6 ms for 2.95 M parameters, benchmarks/README.md), foreach
     elsewhere and for RMSprop (torch has no fused RMSprop), the per-tensor loop
     on MPS for RMSprop. ``fused``, ``foreach`` and ``for-loop`` force one.
+    ``capturable`` keeps step counts on the device, so that a CUDA graph can
+    replay the step.
     """
+    return {**_implementation(device, kind, impl), "capturable": capturable}
+
+
+def _implementation(device: torch.device, kind: str, impl: str) -> dict[str, bool]:
     if impl == "auto":
         if kind == "adam":
             return {"fused": True} if device.type in ("cuda", "cpu") else {"foreach": True}

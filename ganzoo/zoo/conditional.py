@@ -73,6 +73,8 @@ class ConditionalMLPGenerator(nn.Module):
         batch_norm: batch norm after each hidden linear layer (eps 1e-5, momentum 0.1).
     """
 
+    cuda_graph_safe = True  # tensor code only: the engine may replay its iterations as a CUDA graph
+
     def __init__(
         self,
         data: DataInfo,
@@ -113,6 +115,8 @@ class ConditionalMLPDiscriminator(nn.Module):
         embed_dim: 0 for one-hot labels, else the size of a learned label embedding.
         dropout: dropout after each hidden layer (the paper trained with dropout too).
     """
+
+    cuda_graph_safe = True  # tensor code only: the engine may replay its iterations as a CUDA graph
 
     #: Scores each sample on its own (batch norm, when switched on, is detected separately).
     independent_scores = True

@@ -90,6 +90,8 @@ class DCGANGenerator(nn.Module):
             common choice, 32 trains quickly on a CPU).
     """
 
+    cuda_graph_safe = True  # tensor code only: the engine may replay its iterations as a CUDA graph
+
     def __init__(self, data: DataInfo, latent_dim: int = 100, base_channels: int = 64) -> None:
         super().__init__()
         _check_positive(latent_dim=latent_dim, base_channels=base_channels)
@@ -129,6 +131,8 @@ class DCGANDiscriminator(nn.Module):
             al. 2018, arXiv:1802.05957). It replaces batch norm, so batch norm
             is left out whenever this is on.
     """
+
+    cuda_graph_safe = True  # tensor code only: the engine may replay its iterations as a CUDA graph
 
     #: Scores each sample on its own (batch norm, when switched on, is detected separately).
     independent_scores = True

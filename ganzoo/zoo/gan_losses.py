@@ -34,6 +34,8 @@ class MinimaxLoss(GANLoss):
             arXiv:1606.03498): the real target is ``1 - s``, the fake target stays 0.
     """
 
+    cuda_graph_safe = True  # tensor code only: the engine may replay its iterations as a CUDA graph
+
     probability_scores = True
 
     def __init__(self, label_smoothing: float = 0.0) -> None:
@@ -75,6 +77,8 @@ class LeastSquaresLoss(GANLoss):
     experiments; ``a=-1, b=1, c=0`` is its Pearson chi-squared variant.
     """
 
+    cuda_graph_safe = True  # tensor code only: the engine may replay its iterations as a CUDA graph
+
     def __init__(self, a: float = 0.0, b: float = 1.0, c: float = 1.0) -> None:
         self.a, self.b, self.c = float(a), float(b), float(c)
 
@@ -92,6 +96,8 @@ class _CriticLoss(GANLoss):
     Wasserstein-1 distance when D is 1-Lipschitz; G minimises ``-E[D(G(z))]``.
     Both papers train the critic 5 times per generator step.
     """
+
+    cuda_graph_safe = True  # tensor code only: the engine may replay its iterations as a CUDA graph
 
     n_critic = 5
 
@@ -163,6 +169,8 @@ class HingeLoss(GANLoss):
     * D minimises ``E[relu(1 - D(x))] + E[relu(1 + D(G(z)))]``;
     * G minimises ``-E[D(G(z))]``.
     """
+
+    cuda_graph_safe = True  # tensor code only: the engine may replay its iterations as a CUDA graph
 
     def d_objective(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
         return F.relu(1.0 - real_scores).mean() + F.relu(1.0 + fake_scores).mean()

@@ -47,6 +47,8 @@ class MLPGenerator(nn.Module):
         output: ``tanh`` (images in [-1, 1]), ``sigmoid`` ([0, 1]) or ``linear`` (points).
     """
 
+    cuda_graph_safe = True  # tensor code only: the engine may replay its iterations as a CUDA graph
+
     def __init__(
         self,
         data: DataInfo,
@@ -89,6 +91,8 @@ class MLPDiscriminator(nn.Module):
         dropout: dropout after each hidden layer (Goodfellow et al. used it in D).
         spectral_norm: spectral normalisation of every linear layer (Miyato et al. 2018).
     """
+
+    cuda_graph_safe = True  # tensor code only: the engine may replay its iterations as a CUDA graph
 
     #: Scores each sample on its own (batch norm, when switched on, is detected separately).
     independent_scores = True

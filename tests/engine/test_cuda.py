@@ -9,12 +9,15 @@ import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
 
 import ganzoo
+from conftest import make_registry
 from ganzoo.engine import checkpoint as ckpt
+from ganzoo.losses import GANLoss
 from test_training import checkpoint_tensors
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (none on this machine)")
@@ -104,3 +107,88 @@ def test_a_foreach_checkpoint_resumes_with_fused_adam_on_the_gpu(tmp_path, tiny_
     assert result.step == 4 and math.isfinite(result.last_stats["d_loss"])
     state = ckpt.load_checkpoint(tmp_path / "run" / "checkpoint.pt")
     assert state["opt_g"]["param_groups"][0]["fused"] is True
+
+
+DETERMINISTIC = {"train.cudnn_benchmark": False, "train.tf32": False}
+TINY_MLP = {"train.batch_size": 32, "train.log_every": 2, "train.sample_every": 4, "train.checkpoint_every": 4}
+
+
+@pytest.mark.parametrize(
+    ("recipe", "overrides"),
+    [
+        ("dcgan-mnist", TINY_DCGAN),  # batch norm, channels_last, fused Adam
+        ("vanilla-mnist", TINY_MLP),  # dropout draws from the default CUDA generator
+        ("wgan-gp-mnist", TINY_DCGAN),  # 5 D steps per iteration, double backward, torch.rand
+    ],
+)  # fmt: skip
+def test_iterations_replayed_as_a_cuda_graph_train_as_the_eager_loop(tmp_path, tiny_mnist_root, recipe, overrides):
+    # 3 eager warm-up iterations, the capture, then replays: the same arithmetic, batches and noise.
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        results = {
+            graphs: ganzoo.train(recipe, steps=9, out=tmp_path / f"graphs-{graphs}", data_dir=tiny_mnist_root,
+                                 device="cuda", quiet=True, download=False,
+                                 overrides={**overrides, **DETERMINISTIC, "train.cuda_graphs": graphs})
+            for graphs in (True, False)
+        }  # fmt: skip
+    finally:
+        torch.use_deterministic_algorithms(False)
+    assert results[True].cuda_graph == "replayed"
+    assert results[False].cuda_graph == "not used: train.cuda_graphs is off"
+    assert json.loads((tmp_path / "graphs-True" / "run.json").read_text())["cuda_graph"] == "replayed"
+    graphed = checkpoint_tensors(tmp_path / "graphs-True" / "checkpoint.pt")
+    eager = checkpoint_tensors(tmp_path / "graphs-False" / "checkpoint.pt")
+    for part in ("generator", "discriminator", "ema"):
+        for name in eager[part]:
+            assert torch.allclose(graphed[part][name], eager[part][name], rtol=1e-5, atol=1e-6), (part, name)
+    assert graphed["rng"]["noise"].equal(eager["rng"]["noise"])  # the noise generator advanced alike
+    assert results[True].last_stats["d_loss"] == pytest.approx(results[False].last_stats["d_loss"], rel=1e-4)
+
+
+class _HostReadingLoss(GANLoss):
+    """Declares itself graph-safe but waits for the host: its capture must fail in words."""
+
+    cuda_graph_safe = True
+    probability_scores = True
+
+    def d_objective(self, real_scores, fake_scores):
+        value = torch.nn.functional.softplus(-real_scores).mean() + torch.nn.functional.softplus(fake_scores).mean()
+        if value.item() > 1e6:  # a host read: not allowed while a graph is captured
+            raise AssertionError("unreachable at these sizes")
+        return value
+
+    def g_objective(self, fake_scores):
+        return torch.nn.functional.softplus(-fake_scores).mean()
+
+
+class _HostReadingPlugin:
+    @staticmethod
+    @ganzoo.hookimpl
+    def ganzoo_losses():
+        yield ganzoo.LossSpec(name="host-reading", summary="Reads a value back each step.", build=_HostReadingLoss)
+
+
+def test_a_failed_capture_stops_in_words_and_the_run_resumes_without_graphs(tmp_path, tiny_mnist_root):
+    # The capture is at the 4th iteration (after 3 eager ones); the checkpoint at step 2 stays intact.
+    # It runs in its own process: torch leaves a failed capture's stream unusable in the one it failed in.
+    script = f"""
+import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); sys.path.insert(0, {str(Path(__file__).parents[1])!r})
+import ganzoo
+from conftest import make_registry
+from ganzoo.errors import GanzooError
+from test_cuda import _HostReadingPlugin, TINY_MLP
+try:
+    ganzoo.train("vanilla-mnist", loss="host-reading", steps=8, out={str(tmp_path / "run")!r}, device="cuda",
+                 data_dir={str(tiny_mnist_root)!r}, quiet=True, download=False,
+                 overrides={{**TINY_MLP, "train.checkpoint_every": 2}}, registry=make_registry(_HostReadingPlugin))
+except GanzooError as exc:
+    print(exc.message); sys.exit(exc.exit_code)
+"""
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    assert "could not be recorded as a CUDA graph" in done.stdout and "train.cuda_graphs=false" in done.stdout, done.stdout + done.stderr
+    assert ckpt.load_checkpoint(tmp_path / "run" / "checkpoint.pt")["step"] == 2
+    result = ganzoo.train(resume=tmp_path / "run", steps=8, data_dir=tiny_mnist_root, quiet=True, download=False,
+                          overrides={"train.cuda_graphs": False}, registry=make_registry(_HostReadingPlugin))  # fmt: skip
+    assert result.step == 8 and math.isfinite(result.last_stats["d_loss"])
+    assert result.cuda_graph == "not used: train.cuda_graphs is off"

@@ -94,6 +94,21 @@ def test_data_in_host_memory_is_sent_as_stored_and_decoded_on_the_training_devic
     assert torch.equal(data.decode(data.x[indices]), data.batch(indices)[0])
 
 
+def test_batch_indices_follow_the_same_order_as_the_batches():
+    # A CUDA graph gathers its batches from next_indices(); they must be next()'s batches.
+    from ganzoo.data import InMemoryData
+    from ganzoo.specs import DataInfo
+
+    data = InMemoryData(x=torch.arange(40.0).unsqueeze(1) * 3, y=torch.arange(40) % 7, info=DataInfo(shape=(1,)))
+    by_batch = BatchSource(data, batch_size=8, seed=5, device=torch.device("cpu"))
+    by_index = BatchSource(data, batch_size=8, seed=5, device=torch.device("cpu"))
+    for _ in range(12):  # over two epoch boundaries (5 batches per epoch)
+        x, labels = by_batch.next()
+        x_gathered, labels_gathered = data.batch(by_index.next_indices())
+        assert torch.equal(x, x_gathered) and torch.equal(labels, labels_gathered)
+    assert (by_batch.epoch, by_batch.cursor) == (by_index.epoch, by_index.cursor) == (2, 2)
+
+
 def test_channels_last_applies_to_conv_nets_only():
     conv = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.ReLU())
     mlp = torch.nn.Linear(3, 3)

@@ -34,6 +34,7 @@ class RelativisticAverageLoss(GANLoss):
     """RaSGAN. ``label_smoothing`` softens the real target of D to ``1 - s`` (one-sided)."""
 
     probability_scores = False  # raw scores: sigmoid(C(x)) alone is not a probability here
+    cuda_graph_safe = True  # tensor code only: ganzoo may replay an iteration as one CUDA graph
 
     def __init__(self, label_smoothing: float = 0.0) -> None:
         if not 0.0 <= label_smoothing < 1.0:

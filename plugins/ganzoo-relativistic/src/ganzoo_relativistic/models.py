@@ -28,6 +28,8 @@ class ResidualBlock(nn.Module):
 class ResidualMLPGenerator(nn.Module):
     """Maps ``z`` (B, latent_dim) to samples of ``data.shape`` through ``blocks`` residual blocks."""
 
+    cuda_graph_safe = True  # tensor code only: ganzoo may replay an iteration as one CUDA graph
+
     def __init__(self, data: DataInfo, latent_dim: int = 64, width: int = 512, blocks: int = 2) -> None:
         super().__init__()
         if blocks < 0 or width < 1 or latent_dim < 1:
