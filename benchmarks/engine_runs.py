@@ -48,7 +48,7 @@ def train(registry: Any, out: Path, data_root: Path, *, batch_size: int, steps: 
     import ganzoo
 
     started = time.perf_counter()
-    ganzoo.train(
+    result = ganzoo.train(
         recipe, steps=steps, batch_size=batch_size, device=device, out=out, data_dir=data_root,
         download=False, quiet=True, registry=registry, overrides={"train.log_every": log_every},
     )  # fmt: skip
@@ -68,6 +68,7 @@ def train(registry: Any, out: Path, data_root: Path, *, batch_size: int, steps: 
         "img_per_s_windows": [round(rate, 1) for rate in rates],
         "loop_wall_s": round(metrics[-1]["wall_time"], 3),  # the training loop alone (the engine's clock)
         "call_wall_s": round(wall, 3),  # plus data loading, dry run, final checkpoint and sample grids
+        "cuda_graph": result.cuda_graph,
     }
 
 

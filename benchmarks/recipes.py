@@ -61,6 +61,9 @@ PLANS: dict[str, dict[str, Any]] = {
     },
 }
 STEPS_2D_FACTOR = 10
+# A GPU step at these sizes takes a few milliseconds, a CPU step tens to hundreds: CUDA runs
+# this many times the steps, so each timed window still lasts about a second or more.
+DEVICE_STEPS_FACTOR = {"cpu": 1, "cuda": 10}
 HEADER = [
     "recipe", "device", "batch", "ganzoo img/s", "textbook img/s", "ratio", "target", "result",
     "ms/iter ganzoo", "ms/iter textbook", "peak mem ganzoo", "peak mem textbook", "GFLOP/iter", "utilisation",
@@ -190,7 +193,8 @@ def main(argv: Optional[list[str]] = None) -> int:
             for recipe in recipes:
                 batch_size = recipe_batch_size(registry, recipe, args.batch_size)
                 print(f"{device}: {recipe} (batch {batch_size}) ...", flush=True)
-                result = measure(recipe, device, batch_size, plan, common, scratch, steps_factor(registry, recipe))
+                factor = steps_factor(registry, recipe) * DEVICE_STEPS_FACTOR[device]
+                result = measure(recipe, device, batch_size, plan, common, scratch, factor)
                 rows.append(row(recipe, device, batch_size, result, peak["flop_per_s"]))
                 report["results"].append({"device": device, "recipe": recipe, "batch_size": batch_size, **result})
     report["wall_s"] = round(time.perf_counter() - started, 1)
