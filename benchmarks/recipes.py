@@ -61,7 +61,7 @@ PLANS: dict[str, dict[str, Any]] = {
     },
 }
 STEPS_2D_FACTOR = 10
-# A GPU step at these sizes takes a few milliseconds, a CPU step tens to hundreds: CUDA runs
+# A GPU step at these sizes takes about a millisecond, a CPU step tens to hundreds: CUDA runs
 # this many times the steps, so each timed window still lasts about a second or more.
 DEVICE_STEPS_FACTOR = {"cpu": 1, "cuda": 10}
 HEADER = [

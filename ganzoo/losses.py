@@ -112,6 +112,8 @@ class GANLoss:
             (``.item()``, ``if tensor:``) nor keeps Python-side state that
             changes between steps (a Python counter or schedule). Generators
             and discriminators declare it the same way, as a class attribute.
+            It is read from the object's own class only, not inherited: a
+            subclass may add state its parent did not have, so it declares again.
     """
 
     n_critic: int = 1

@@ -71,6 +71,7 @@ class BatchSource:
         return batch
 
     def _turn_epoch_if_done(self) -> None:
+        """Start the next epoch (a new order) once this one's batches are used up."""
         if self.cursor >= self.batches_per_epoch:
             self.epoch, self.cursor = self.epoch + 1, 0
             self._order, self._stream = None, None

@@ -2,7 +2,7 @@
 
 At the sizes of the zoo's networks a GPU iteration is a few hundred small
 kernels, each cheaper to run than to launch from Python: on an H100,
-dcgan-mnist at batch 64 kept the GPU busy for 13 % of the wall time. A CUDA
+dcgan-mnist at batch 64 kept the GPU busy for 12 % of the wall time. A CUDA
 graph records the whole iteration -- the n_critic discriminator steps, the
 generator step, both optimizers and the EMA -- and launches it again with one
 call (PyTorch's "whole-network capture", torch.cuda.graphs).
@@ -19,12 +19,13 @@ What makes a replay train like the eager loop:
 * The optimizers are built with ``capturable=True`` (their step counts live on
   the GPU) from the first step, so warm-up and replays run the same kernels.
 
-Only work the iteration does on the GPU is replayed: Python-side effects of a
-loss hook would run once, at capture. So only components that declare
-``cuda_graph_safe = True`` are captured (the zoo's own all do). A capture that
-fails anyway (a declared component that waits for the host, say) stops the run
-with a TrainingError that says how to resume it without graphs: torch leaves a
-failed capture's generators and stream unusable in that process.
+Only work the iteration does on the GPU is replayed: Python-side effects of
+a loss hook would run once, at capture. So only components whose own class
+declares ``cuda_graph_safe = True`` are captured (the zoo's own all do). A
+capture that fails anyway (a declared component that waits for the host,
+say) stops the run with a TrainingError that says how to resume it without
+graphs: torch leaves a failed capture's generators and stream unusable in
+that process.
 """
 
 from __future__ import annotations
@@ -62,16 +63,33 @@ def graph_blocker(train: dict[str, Any], device: torch.device, data: Any, world_
     if train["precision"] == "fp16":
         return "fp16's GradScaler reads its overflow check on the host every step"
     if train["compile"]:
-        return "torch.compile manages graphs of its own (mode='reduce-overhead')"
-    undeclared = [kind for kind, part in components.items() if not getattr(part, "cuda_graph_safe", False)]
+        return "compiled networks are not captured (--compile runs them through torch.compile instead)"
+    undeclared = [kind for kind, part in components.items() if not declares_graph_safe(part)]
     if undeclared:
         verb = "does" if len(undeclared) == 1 else "do"
         return f"the {' and '.join(undeclared)} {verb} not declare cuda_graph_safe = True"
-    if not isinstance(data, InMemoryData) or data.x.device != device:
+    if not isinstance(data, InMemoryData) or not _same_cuda_device(data.x.device, device):
         return "batches are read outside the GPU (a streamed dataset, or train.data_on_device off)"
     if not hasattr(torch.cuda.CUDAGraph, "register_generator_state"):
         return f"torch {torch.__version__} cannot register a graph's noise generator (torch >= 2.5 can)"
     return None
+
+
+def declares_graph_safe(part: Any) -> bool:
+    """Whether ``part``'s own class sets ``cuda_graph_safe = True``.
+
+    Not inherited on purpose: a subclass may add Python-side state (a step
+    counter, a schedule) that its parent did not have, so it declares again.
+    """
+    return type(part).__dict__.get("cuda_graph_safe", False) is True
+
+
+def _same_cuda_device(a: torch.device, b: torch.device) -> bool:
+    """``cuda`` and ``cuda:0`` are one device when 0 is the current one (torch.device compares them unequal)."""
+    if a.type != "cuda" or b.type != "cuda":
+        return False
+    current = torch.cuda.current_device()
+    return (a.index if a.index is not None else current) == (b.index if b.index is not None else current)
 
 
 class GraphedIteration:
@@ -90,7 +108,8 @@ class GraphedIteration:
         self.indices = torch.zeros(batches_per_iteration, batch_size, dtype=torch.long, device=data.x.device)
         self.graph: Optional[torch.cuda.CUDAGraph] = None
         self.outputs: Any = None
-        self.side_stream = torch.cuda.Stream(device=data.x.device)
+        self.device = data.x.device
+        self.side_stream = torch.cuda.Stream(device=self.device)
         self.eager_calls = 0
 
     @property
@@ -98,14 +117,21 @@ class GraphedIteration:
         """"replayed" once iterations run from the graph; otherwise why not (yet)."""
         if self.graph is not None:
             return "replayed"
+        if self.eager_calls == 0:
+            return "not used: no iteration ran"
         return f"not used: the run ended within the {WARMUP_ITERATIONS} eager warm-up iterations"
 
     def __call__(self) -> Any:
         """One training iteration: eager during warm-up, then replayed; a failed capture is a TrainingError."""
+        # Streams and captures belong to the current device: make it the data's (cuda:N too).
+        with torch.cuda.device(self.device):
+            return self._run()
+
+    def _run(self) -> Any:
         slices = [self.next_indices() for _ in range(self.batches_per_iteration)]
         if self.graph is None and self.eager_calls < WARMUP_ITERATIONS:
             self.eager_calls += 1
-            side, current = self.side_stream, torch.cuda.current_stream()
+            side, current = self.side_stream, torch.cuda.current_stream(self.device)
             side.wait_stream(current)
             with torch.cuda.stream(side):
                 outputs = self.iteration(lambda d: self.data.batch(slices[d]))
@@ -132,6 +158,7 @@ class GraphedIteration:
         return self.outputs
 
     def _capture(self) -> None:
+        """Record one iteration, reading its batches from the index buffer; nothing runs until a replay."""
         graph = torch.cuda.CUDAGraph()
         for generator in self.generators:
             graph.register_generator_state(generator)

@@ -30,7 +30,7 @@ from ganzoo.data import InMemoryData, StreamingData
 from ganzoo.engine import checkpoint as ckpt
 from ganzoo.engine.batches import BatchSource
 from ganzoo.engine.config import RESUMABLE_KEYS
-from ganzoo.engine.cuda_graph import GraphedIteration, graph_blocker
+from ganzoo.engine.cuda_graph import Batch, GraphedIteration, graph_blocker
 from ganzoo.engine.report import Reporter
 from ganzoo.engine.runtime import Precision, optimizer_kwargs
 from ganzoo.engine.samples import write_samples
@@ -171,8 +171,10 @@ def _make_optimizer(params: Any, kind: str, lr: float, betas: list[float], devic
             "use train.optimizer_impl=auto",
         ) from None
     if capturable:
-        # The warm-up steps before a CUDA graph's capture run uncaptured on purpose;
-        # torch would warn once that capturable=True is slower there.
+        # The warm-up steps before a CUDA graph's capture run uncaptured on purpose, and
+        # torch would warn once that capturable=True is slower there. The flag that
+        # silences it is torch's own (private) one-time-warning marker; an older or newer
+        # torch without it just warns once.
         optimizer._warned_capturable_if_run_uncaptured = True  # type: ignore[attr-defined]
     return optimizer
 
@@ -363,7 +365,7 @@ def training_loop(
         sampler.train(was_training)
         write_samples(run_dir / "samples" / name, fake, info, reference)
 
-    def check_finite(d_loss: Tensor, g_loss: Optional[Tensor]) -> None:
+    def check_finite(d_loss: Optional[Tensor], g_loss: Optional[Tensor]) -> None:
         bad = [name for name, value in (("D", d_loss), ("G", g_loss)) if value is not None and not math.isfinite(value.item())]
         if bad:
             raise TrainingError(
@@ -374,7 +376,11 @@ def training_loop(
                 f"checkpoint in {run_dir} or start again",
             )
 
-    def discriminator_step(real: Tensor, labels: Optional[Tensor], keep_graph: bool) -> tuple[Tensor, Any, Tensor]:
+    # On CUDA a per-step .item() would stall the GPU; there we check at logging steps only.
+    check_every_step = device.type == "cpu"
+
+    def discriminator_step(real: Tensor, labels: Optional[Tensor],
+                           keep_graph: bool) -> tuple[Tensor, LossTerms, Tensor]:  # fmt: skip
         """One D update on ``real`` and fresh fakes; returns the fakes, D's loss terms and its total loss.
 
         D sees the fakes detached from G's graph, so no gradient reaches G.
@@ -392,11 +398,13 @@ def training_loop(
                 total = total + (r1_gamma / 2) * r1_penalty(D_run, real, labels, input_grad)
         _optimizer_step(opt_d, scaler_d, total, D, grad_clip)
         loss.after_discriminator_step(D)
+        if check_every_step:  # the CPU path only, which is never captured in a CUDA graph
+            check_finite(total, None)
         # Detached, so that what the loop keeps for logging holds no autograd graph alive
         # into the next step (whose gradient accumulators may run on another CUDA stream).
         return fake, LossTerms(terms.loss.detach(), terms.real_score, terms.fake_score), total.detach()
 
-    def adversarial_iteration(real_batch: Callable[[int], tuple[Tensor, Optional[Tensor]]]) -> tuple[Any, ...]:
+    def adversarial_iteration(real_batch: Callable[[int], Batch]) -> tuple[LossTerms, Tensor, Tensor]:
         """n_critic D steps, then one G step and the EMA update; D's ``d``-th batch is ``real_batch(d)``.
 
         Returns D's last loss terms and total, and G's loss, detached.
@@ -419,14 +427,16 @@ def training_loop(
             ema_update.update()
         return terms_d, total_d, total_g.detach()
 
-    def eager_iteration() -> tuple[Any, ...]:
+    def eager_iteration() -> tuple[LossTerms, Tensor, Tensor]:
+        """One iteration launched op by op, each D step taking the next batch."""
         return adversarial_iteration(lambda d: batches.next())
 
     # One iteration as a CUDA graph where the run allows it (cuda_graph.py), else eagerly.
-    run_iteration: Callable[[], tuple[Any, ...]] = eager_iteration
+    run_iteration: Callable[[], tuple[LossTerms, Tensor, Tensor]] = eager_iteration
     if graphed:
         assert isinstance(data, InMemoryData)
-        run_iteration = GraphedIteration(adversarial_iteration, data, batches.next_indices, n_critic, batch_size, [noise])
+        run_iteration = GraphedIteration(adversarial_iteration, data, batches.next_indices, n_critic,
+                                         batch_size, generators=[noise])  # fmt: skip
 
     def graph_use() -> str:
         """For run.json: "replayed", or why iterations ran eagerly."""
@@ -434,8 +444,6 @@ def training_loop(
             return run_iteration.status
         return f"not used: {graph_blocked_by}"
 
-    # On CUDA a per-step .item() would stall the GPU; there we check at logging steps only.
-    check_every_step = device.type == "cpu"
     metrics_path = run_dir / "metrics.jsonl"
     if main:
         _truncate_metrics(metrics_path, step)
@@ -477,18 +485,14 @@ def training_loop(
                 _, d_terms, d_loss = discriminator_step(real, labels, keep_graph=False)
                 d_steps += 1
                 images_seen += batch_size * dist.world_size
-                if check_every_step:
-                    check_finite(d_loss, None)
                 continue
 
             d_terms, d_loss, g_loss = run_iteration()
             d_steps += n_critic
             images_seen += n_critic * batch_size * dist.world_size
-            if check_every_step:
-                check_finite(d_loss, None)  # a diverged D is reported at the step it failed in
             step += 1
             if check_every_step:
-                check_finite(d_loss, g_loss)
+                check_finite(None, g_loss)  # each D step checked its own loss
             if train["ddp_check"]:
                 dist.check_identical({"G": G, "D": D}, device, step)
 

@@ -63,6 +63,8 @@ class NonSaturatingLoss(MinimaxLoss):
     exactly when D rejects the fakes.
     """
 
+    cuda_graph_safe = True  # tensor code only: the engine may replay its iterations as a CUDA graph
+
     def g_objective(self, fake_scores: Tensor) -> Tensor:
         return F.softplus(-fake_scores).mean()
 
@@ -97,8 +99,6 @@ class _CriticLoss(GANLoss):
     Both papers train the critic 5 times per generator step.
     """
 
-    cuda_graph_safe = True  # tensor code only: the engine may replay its iterations as a CUDA graph
-
     n_critic = 5
 
     def d_objective(self, real_scores: Tensor, fake_scores: Tensor) -> Tensor:
@@ -118,6 +118,8 @@ class WassersteinLoss(_CriticLoss):
     Args:
         clip: the clipping bound ``c`` (the paper's 0.01).
     """
+
+    cuda_graph_safe = True  # tensor code only: the engine may replay its iterations as a CUDA graph
 
     def __init__(self, clip: float = 0.01) -> None:
         if not clip > 0:
@@ -142,6 +144,8 @@ class WGANGPLoss(_CriticLoss):
     Args:
         gp_weight: the penalty weight ``lambda`` (the paper's 10).
     """
+
+    cuda_graph_safe = True  # tensor code only: the engine may replay its iterations as a CUDA graph
 
     def __init__(self, gp_weight: float = 10.0) -> None:
         if not gp_weight >= 0:

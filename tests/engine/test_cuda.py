@@ -114,20 +114,21 @@ TINY_MLP = {"train.batch_size": 32, "train.log_every": 2, "train.sample_every": 
 
 
 @pytest.mark.parametrize(
-    ("recipe", "overrides"),
+    ("recipe", "overrides", "device"),
     [
-        ("dcgan-mnist", TINY_DCGAN),  # batch norm, channels_last, fused Adam
-        ("vanilla-mnist", TINY_MLP),  # dropout draws from the default CUDA generator
-        ("wgan-gp-mnist", TINY_DCGAN),  # 5 D steps per iteration, double backward, torch.rand
+        ("dcgan-mnist", TINY_DCGAN, "cuda"),  # batch norm, channels_last, fused Adam
+        ("vanilla-mnist", TINY_MLP, "auto"),  # dropout draws from the default CUDA generator; unindexed "cuda"
+        ("wgan-gp-mnist", TINY_DCGAN, "cuda"),  # 5 D steps per iteration, double backward, torch.rand
     ],
 )  # fmt: skip
-def test_iterations_replayed_as_a_cuda_graph_train_as_the_eager_loop(tmp_path, tiny_mnist_root, recipe, overrides):
+def test_iterations_replayed_as_a_cuda_graph_train_as_the_eager_loop(tmp_path, tiny_mnist_root, recipe, overrides,
+                                                                     device):  # fmt: skip
     # 3 eager warm-up iterations, the capture, then replays: the same arithmetic, batches and noise.
     torch.use_deterministic_algorithms(True, warn_only=True)
     try:
         results = {
             graphs: ganzoo.train(recipe, steps=9, out=tmp_path / f"graphs-{graphs}", data_dir=tiny_mnist_root,
-                                 device="cuda", quiet=True, download=False,
+                                 device=device, quiet=True, download=False,
                                  overrides={**overrides, **DETERMINISTIC, "train.cuda_graphs": graphs})
             for graphs in (True, False)
         }  # fmt: skip

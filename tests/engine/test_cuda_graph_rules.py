@@ -6,6 +6,7 @@ The replays themselves are tested on a GPU in test_cuda.py.
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -13,11 +14,12 @@ import torch
 import ganzoo
 from ganzoo.data import InMemoryData
 from ganzoo.engine.config import TRAIN_DEFAULTS
-from ganzoo.engine.cuda_graph import graph_blocker
+from ganzoo.engine.cuda_graph import declares_graph_safe, graph_blocker
 from ganzoo.specs import DataInfo
 
 SAFE = type("Safe", (), {"cuda_graph_safe": True})()
 UNDECLARED = object()
+INHERITED = type("Inherited", (type(SAFE),), {})()  # a subclass that did not declare it again
 SAFE_PARTS = {"generator": SAFE, "discriminator": SAFE, "loss": SAFE}
 CUDA = torch.device("cuda")  # a device object only: graph_blocker inspects, it never allocates
 
@@ -37,6 +39,7 @@ def host_data() -> InMemoryData:
         ({}, CUDA, 1, {**SAFE_PARTS, "loss": UNDECLARED}, "the loss does not declare cuda_graph_safe"),
         ({}, CUDA, 1, {**SAFE_PARTS, "generator": UNDECLARED, "loss": UNDECLARED},
          "the generator and loss do not declare"),
+        ({}, CUDA, 1, {**SAFE_PARTS, "discriminator": INHERITED}, "the discriminator does not declare"),
         ({}, CUDA, 1, SAFE_PARTS, "batches are read outside the GPU"),  # the data is in host memory
     ],
 )  # fmt: skip
@@ -45,16 +48,30 @@ def test_each_reason_a_run_cannot_replay_a_graph_is_named(change, device, world_
     assert reason in graph_blocker(train, device, host_data(), world_size, parts)
 
 
-def test_the_zoo_declares_its_networks_and_losses_graph_safe():
-    # Plugins opt in; the zoo's own components are tensor code and all opt in.
+def test_data_on_the_current_gpu_passes_under_an_unindexed_cuda_device(monkeypatch):
+    # --device auto resolves to "cuda", while data moved there reports "cuda:0": the same GPU.
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    on_gpu = lambda index: InMemoryData(x=SimpleNamespace(shape=(4, 1), device=torch.device("cuda", index)),  # noqa: E731
+                                        y=None, info=DataInfo(shape=(1,), modality="points"))  # fmt: skip
+    train = dict(TRAIN_DEFAULTS)
+    assert graph_blocker(train, CUDA, on_gpu(0), 1, SAFE_PARTS) is None
+    assert graph_blocker(train, torch.device("cuda", 0), on_gpu(0), 1, SAFE_PARTS) is None
+    assert "outside the GPU" in graph_blocker(train, CUDA, on_gpu(1), 1, SAFE_PARTS)
+
+
+def test_the_zoo_declares_every_recipe_graph_safe():
+    # Plugins opt in; the zoo's own components are tensor code and each class opts in itself.
     registry = ganzoo.get_registry()
-    info = DataInfo(shape=(1, 28, 28), num_classes=10, modality="image", value_range=(-1.0, 1.0))
-    for name in ("vanilla-mnist", "dcgan-mnist", "cgan-mnist", "wgan-gp-mnist", "hinge-sn-mnist", "lsgan-mnist"):
+    image = DataInfo(shape=(1, 28, 28), num_classes=10, modality="image", value_range=(-1.0, 1.0))
+    points = DataInfo(shape=(2,), modality="points")
+    zoo_recipes = [name for name in registry.names("recipe") if registry.entry("recipe", name).provider.startswith("ganzoo==")]
+    assert len(zoo_recipes) >= 10
+    for name in zoo_recipes:
         recipe = registry.get("recipe", name)
+        info = image if "mnist" in recipe.dataset else points
         for kind, component in (("generator", recipe.generator), ("discriminator", recipe.discriminator)):
-            built = registry.get(kind, component).build(info)
-            assert getattr(built, "cuda_graph_safe", False), (name, kind)
-        assert registry.get("loss", recipe.loss).build().cuda_graph_safe, name
+            assert declares_graph_safe(registry.get(kind, component).build(info)), (name, kind)
+        assert declares_graph_safe(registry.get("loss", recipe.loss).build()), name
 
 
 def test_run_json_says_why_a_cpu_run_replays_no_graph(tmp_path, tiny_mnist_root):
