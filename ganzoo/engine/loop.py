@@ -454,6 +454,9 @@ def training_loop(
     d_terms = None
     d_loss = g_loss = None
     reporter.start(total_steps, step, config.get("recipe") or config["generator"]["name"])
+    if device.type == "cuda" and train["cuda_graphs"] and not graphed:
+        # Worth a line: on the zoo's network sizes an eager GPU loop is several times slower.
+        reporter.message(f"iterations run without a CUDA graph: {graph_blocked_by} (see docs/scale.md, CUDA graphs)")
 
     # The loop. One iteration = n_critic discriminator steps, then one generator step.
     with _stop_requests() as stop_requested:

@@ -17,6 +17,7 @@ import torch
 import ganzoo
 from conftest import make_registry
 from ganzoo.engine import checkpoint as ckpt
+from ganzoo.engine.report import Reporter
 from ganzoo.losses import GANLoss
 from test_training import checkpoint_tensors
 
@@ -193,3 +194,37 @@ except GanzooError as exc:
                           overrides={"train.cuda_graphs": False}, registry=make_registry(_HostReadingPlugin))  # fmt: skip
     assert result.step == 8 and math.isfinite(result.last_stats["d_loss"])
     assert result.cuda_graph == "not used: train.cuda_graphs is off"
+
+
+class _UndeclaredLoss(GANLoss):
+    """A plain non-saturating loss that does not declare cuda_graph_safe."""
+
+    def d_objective(self, real_scores, fake_scores):
+        return torch.nn.functional.softplus(-real_scores).mean() + torch.nn.functional.softplus(fake_scores).mean()
+
+    def g_objective(self, fake_scores):
+        return torch.nn.functional.softplus(-fake_scores).mean()
+
+
+class _UndeclaredPlugin:
+    @staticmethod
+    @ganzoo.hookimpl
+    def ganzoo_losses():
+        yield ganzoo.LossSpec(name="undeclared", summary="Declares nothing.", build=_UndeclaredLoss)
+
+
+class _Messages(Reporter):
+    def __init__(self):
+        self.lines = []
+
+    def message(self, text):
+        self.lines.append(text)
+
+
+def test_a_gpu_run_without_a_graph_says_why(tmp_path, tiny_mnist_root):
+    messages = _Messages()
+    result = ganzoo.train("vanilla-mnist", loss="undeclared", steps=5, out=tmp_path / "run", device="cuda",
+                          data_dir=tiny_mnist_root, quiet=False, reporter=messages, download=False,
+                          overrides=TINY_MLP, registry=make_registry(_UndeclaredPlugin))  # fmt: skip
+    assert result.cuda_graph == "not used: the loss does not declare cuda_graph_safe = True"
+    assert any("without a CUDA graph: the loss does not declare" in line for line in messages.lines), messages.lines
