@@ -6,7 +6,7 @@ import json
 import statistics
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 RECIPE = "vanilla-mnist"
 
@@ -38,19 +38,23 @@ def registry_with_loss(recipe: str = RECIPE) -> tuple[Any, str]:
 
 
 def train(registry: Any, out: Path, data_root: Path, *, batch_size: int, steps: int, log_every: int,
-          recipe: str = RECIPE, device: str = "cpu") -> dict[str, Any]:
+          recipe: str = RECIPE, device: str = "cpu", overrides: Optional[dict[str, Any]] = None,
+          **train_kwargs: Any) -> dict[str, Any]:  # fmt: skip
     """One quiet ``ganzoo.train`` run of ``recipe`` on ``device``; returns its measured throughput.
 
     Images/s are the engine's own ``img_per_s`` per logging window from
     ``metrics.jsonl``. The first window holds the warm-up (first allocations,
     oneDNN kernel selection) and is skipped; the median of the rest is reported.
+    ``overrides`` (``--set`` style) and ``train_kwargs`` (``precision=``,
+    ``compile=`` ...) change the run from the recipe's defaults.
     """
     import ganzoo
 
     started = time.perf_counter()
     result = ganzoo.train(
         recipe, steps=steps, batch_size=batch_size, device=device, out=out, data_dir=data_root,
-        download=False, quiet=True, registry=registry, overrides={"train.log_every": log_every},
+        download=False, quiet=True, registry=registry, overrides={"train.log_every": log_every, **(overrides or {})},
+        **train_kwargs,
     )  # fmt: skip
     wall = time.perf_counter() - started
     metrics = read_metrics(out)

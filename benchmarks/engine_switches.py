@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import statistics
 import sys
 import tempfile
 import time
@@ -61,18 +60,14 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def measure(args: argparse.Namespace, data_root: Path, scratch: Path, index: int, overrides: dict[str, Any],
-            keywords: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+def measure(args: argparse.Namespace, registry: Any, data_root: Path, scratch: Path, index: int,
+            overrides: dict[str, Any], keywords: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     """One quiet run; its median images/s over the windows after the first."""
-    import ganzoo
-
-    out = scratch / f"run-{index}"
-    result = ganzoo.train(args.recipe, steps=args.steps, batch_size=args.batch_size, device=args.device, out=out,
-                          data_dir=data_root, download=False, quiet=True,
-                          overrides={"train.log_every": args.log_every, **overrides}, **keywords)  # fmt: skip
-    rates = [window["img_per_s"] for window in engine_runs.read_metrics(out)[1:]]
-    return {"img_per_s": statistics.median(rates), "windows": [round(rate) for rate in rates],
-            "cuda_graph": result.cuda_graph}  # fmt: skip
+    run = engine_runs.train(registry, scratch / f"run-{index}", data_root, batch_size=args.batch_size,
+                            steps=args.steps, log_every=args.log_every, recipe=args.recipe, device=args.device,
+                            overrides=overrides, **keywords)  # fmt: skip
+    return {"img_per_s": run["img_per_s"], "windows": [round(rate) for rate in run["img_per_s_windows"]],
+            "cuda_graph": run["cuda_graph"]}  # fmt: skip
 
 
 def busy_share(args: argparse.Namespace, data_root: Path, scratch: Path, overrides: dict[str, Any]) -> dict[str, Any]:
@@ -104,9 +99,10 @@ def main(argv: Optional[list[str]] = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ganzoo-bench-switches-") as tmp:
         scratch = Path(tmp)
         data_root, report["data"] = data_source(args, scratch)
+        registry, report["loss"] = engine_runs.registry_with_loss(args.recipe)
         for index, (label, overrides, keywords) in enumerate(VARIANTS):
             try:
-                figures = measure(args, data_root, scratch, index, overrides, keywords)
+                figures = measure(args, registry, data_root, scratch, index, overrides, keywords)
             except Exception as exc:  # noqa: BLE001 -- a switch that fails here is a finding for the table
                 figures = {"error": f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"}
             print(f"{label}: {figures}", flush=True)

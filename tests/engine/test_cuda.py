@@ -147,27 +147,36 @@ def test_iterations_replayed_as_a_cuda_graph_train_as_the_eager_loop(tmp_path, t
     assert results[True].last_stats["d_loss"] == pytest.approx(results[False].last_stats["d_loss"], rel=1e-4)
 
 
-class _HostReadingLoss(GANLoss):
-    """Declares itself graph-safe but waits for the host: its capture must fail in words."""
+class _UndeclaredLoss(GANLoss):
+    """A plain non-saturating loss that does not declare cuda_graph_safe."""
 
-    cuda_graph_safe = True
     probability_scores = True
 
     def d_objective(self, real_scores, fake_scores):
-        value = torch.nn.functional.softplus(-real_scores).mean() + torch.nn.functional.softplus(fake_scores).mean()
-        if value.item() > 1e6:  # a host read: not allowed while a graph is captured
-            raise AssertionError("unreachable at these sizes")
-        return value
+        return torch.nn.functional.softplus(-real_scores).mean() + torch.nn.functional.softplus(fake_scores).mean()
 
     def g_objective(self, fake_scores):
         return torch.nn.functional.softplus(-fake_scores).mean()
 
 
-class _HostReadingPlugin:
+class _HostReadingLoss(_UndeclaredLoss):
+    """Declares itself graph-safe but waits for the host: its capture must fail in words."""
+
+    cuda_graph_safe = True
+
+    def d_objective(self, real_scores, fake_scores):
+        value = super().d_objective(real_scores, fake_scores)
+        if value.item() > 1e6:  # a host read: not allowed while a graph is captured
+            raise AssertionError("unreachable at these sizes")
+        return value
+
+
+class _TestLossesPlugin:
     @staticmethod
     @ganzoo.hookimpl
     def ganzoo_losses():
         yield ganzoo.LossSpec(name="host-reading", summary="Reads a value back each step.", build=_HostReadingLoss)
+        yield ganzoo.LossSpec(name="undeclared", summary="Declares nothing.", build=_UndeclaredLoss)
 
 
 def test_a_failed_capture_stops_in_words_and_the_run_resumes_without_graphs(tmp_path, tiny_mnist_root):
@@ -178,11 +187,11 @@ import sys; sys.path.insert(0, {str(Path(__file__).parent)!r}); sys.path.insert(
 import ganzoo
 from conftest import make_registry
 from ganzoo.errors import GanzooError
-from test_cuda import _HostReadingPlugin, TINY_MLP
+from test_cuda import _TestLossesPlugin, TINY_MLP
 try:
     ganzoo.train("vanilla-mnist", loss="host-reading", steps=8, out={str(tmp_path / "run")!r}, device="cuda",
                  data_dir={str(tiny_mnist_root)!r}, quiet=True, download=False,
-                 overrides={{**TINY_MLP, "train.checkpoint_every": 2}}, registry=make_registry(_HostReadingPlugin))
+                 overrides={{**TINY_MLP, "train.checkpoint_every": 2}}, registry=make_registry(_TestLossesPlugin))
 except GanzooError as exc:
     print(exc.message); sys.exit(exc.exit_code)
 """
@@ -191,26 +200,9 @@ except GanzooError as exc:
     assert "could not be recorded as a CUDA graph" in done.stdout and "train.cuda_graphs=false" in done.stdout, done.stdout + done.stderr
     assert ckpt.load_checkpoint(tmp_path / "run" / "checkpoint.pt")["step"] == 2
     result = ganzoo.train(resume=tmp_path / "run", steps=8, data_dir=tiny_mnist_root, quiet=True, download=False,
-                          overrides={"train.cuda_graphs": False}, registry=make_registry(_HostReadingPlugin))  # fmt: skip
+                          overrides={"train.cuda_graphs": False}, registry=make_registry(_TestLossesPlugin))  # fmt: skip
     assert result.step == 8 and math.isfinite(result.last_stats["d_loss"])
     assert result.cuda_graph == "not used: train.cuda_graphs is off"
-
-
-class _UndeclaredLoss(GANLoss):
-    """A plain non-saturating loss that does not declare cuda_graph_safe."""
-
-    def d_objective(self, real_scores, fake_scores):
-        return torch.nn.functional.softplus(-real_scores).mean() + torch.nn.functional.softplus(fake_scores).mean()
-
-    def g_objective(self, fake_scores):
-        return torch.nn.functional.softplus(-fake_scores).mean()
-
-
-class _UndeclaredPlugin:
-    @staticmethod
-    @ganzoo.hookimpl
-    def ganzoo_losses():
-        yield ganzoo.LossSpec(name="undeclared", summary="Declares nothing.", build=_UndeclaredLoss)
 
 
 class _Messages(Reporter):
@@ -225,6 +217,6 @@ def test_a_gpu_run_without_a_graph_says_why(tmp_path, tiny_mnist_root):
     messages = _Messages()
     result = ganzoo.train("vanilla-mnist", loss="undeclared", steps=5, out=tmp_path / "run", device="cuda",
                           data_dir=tiny_mnist_root, quiet=False, reporter=messages, download=False,
-                          overrides=TINY_MLP, registry=make_registry(_UndeclaredPlugin))  # fmt: skip
+                          overrides=TINY_MLP, registry=make_registry(_TestLossesPlugin))  # fmt: skip
     assert result.cuda_graph == "not used: the loss does not declare cuda_graph_safe = True"
     assert any("without a CUDA graph: the loss does not declare" in line for line in messages.lines), messages.lines
