@@ -18,6 +18,10 @@ from torch import Tensor, nn
 #: safe under fp16 autocast (the engine scales and unscales it).
 InputGrad = Callable[[Tensor, Tensor], Tensor]
 
+#: The largest gradient seed :func:`input_gradients` uses under fp16: a power of two
+#: with headroom below fp16's maximum of 65504.
+_FP16_SEED_MAX = 2.0**14
+
 
 @dataclass
 class LossTerms:
@@ -31,16 +35,20 @@ class LossTerms:
 def input_gradients(outputs: Tensor, inputs: Tensor, scaler: "torch.amp.GradScaler | None" = None) -> Tensor:
     """Gradient of ``outputs.sum()`` w.r.t. ``inputs``, keeping the graph for a penalty.
 
-    Under fp16 the gradient is taken of the *scaled* output, so small values do
-    not underflow, and unscaled afterwards -- the recipe of PyTorch's AMP
-    examples for gradient penalties. Without a scaler it is plain autograd.
+    Under fp16 the gradient is taken of the output times the scaler's scale, so
+    small values do not underflow, and divided by it afterwards -- the recipe of
+    PyTorch's AMP examples for gradient penalties. Without a scaler it is plain
+    autograd.
     """
     total = outputs.float().sum()
     if scaler is not None and scaler.is_enabled():
-        scaled = scaler.scale(total)
-        (grad,) = torch.autograd.grad(scaled, inputs, create_graph=True)
-        # Dividing by a scaled 1.0 keeps the scale on the device: no host sync.
-        return grad.float() / scaler.scale(torch.ones((), device=grad.device))
+        # Each output's gradient starts as the scale itself, cast to the outputs' dtype
+        # on the way back through ``.float()``. GradScaler starts at 2**16, above fp16's
+        # largest value (65504): capped at 2**14, the seed stays finite, and a scale the
+        # scaler has lowered below that is used as it is. A tensor op, so no host sync.
+        seed = scaler.scale(torch.ones((), device=outputs.device)).clamp(max=_FP16_SEED_MAX)
+        (grad,) = torch.autograd.grad(total * seed, inputs, create_graph=True)
+        return grad.float() / seed
     (grad,) = torch.autograd.grad(total, inputs, create_graph=True)
     return grad.float()
 

@@ -315,6 +315,15 @@ def test_mixed_precision_trains_on_cpu(tmp_path, tiny_mnist_root, precision):
     assert state["scaler_d"] != {} if precision == "fp16" else True
 
 
+@pytest.mark.parametrize("swap", [{"overrides": {"train.r1_gamma": 10.0}}, {"loss": "wgan-gp"}],
+                         ids=["r1", "wgan-gp"])
+def test_fp16_trains_with_gradient_penalties(tmp_path, tiny_mnist_root, swap):
+    # Both penalties differentiate D's scaled output; at GradScaler's starting scale
+    # that overflowed fp16 and the run stopped at step 0 as "non-finite".
+    result = train_tiny(tmp_path / "run", tiny_mnist_root, steps=4, precision="fp16", **swap)
+    assert result.step == 4 and math.isfinite(result.last_stats["d_loss"])
+
+
 def test_r1_penalty_changes_the_discriminator_update(tmp_path, tiny_mnist_root):
     train_tiny(tmp_path / "plain", tiny_mnist_root, steps=3)
     train_tiny(tmp_path / "r1", tiny_mnist_root, steps=3, overrides={"train.r1_gamma": 10.0})

@@ -342,6 +342,21 @@ def test_input_gradients_are_the_same_with_an_enabled_grad_scaler():
     assert value(with_scaler) == pytest.approx(40.0)
 
 
+def test_input_gradients_stay_finite_in_fp16_at_grad_scalers_starting_scale():
+    # GradScaler starts at 2**16, one step above fp16's largest value: a seed of the
+    # full scale turned every input gradient into inf and stopped fp16 runs with R1.
+    scaler = torch.amp.GradScaler("cpu")
+    assert scaler.get_scale() > torch.finfo(torch.float16).max
+    torch.manual_seed(0)
+    D = nn.Sequential(nn.Flatten(), nn.Linear(12, 8), nn.LeakyReLU(0.2), nn.Linear(8, 1))
+    x = torch.randn(6, 3, 4, requires_grad=True)
+    with torch.autocast("cpu", dtype=torch.float16):
+        scaled = input_gradients(D(x).squeeze(1), x, scaler)
+    plain = input_gradients(D(x).squeeze(1), x, None)
+    assert torch.isfinite(scaled).all()
+    torch.testing.assert_close(scaled, plain, rtol=2e-3, atol=2e-3)  # fp16 products, fp32 reference
+
+
 # -- the plugin ------------------------------------------------------------------
 
 
