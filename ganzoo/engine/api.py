@@ -141,28 +141,40 @@ def train(
     penalised = _differentiates_twice(loss_fn, train_cfg)
     G_run, D_run = _wrap_for_training(G, D, train_cfg, device, dist, penalised=penalised)
 
-    # Run bookkeeping, then the loop.
-    if dist.is_main:
-        if resume_state is None:
-            _prepare_new_run_dir(run_dir, overwrite)
-        ckpt.atomic_write_bytes(run_dir / CONFIG_NAME, (json.dumps(config, indent=2) + "\n").encode())
-        _write_run_info(run_dir, "running", config, device, dist)
+    # Run bookkeeping, once the loop has restored its state and is about to train:
+    # a run that cannot start (a checkpoint of another configuration, a dataset
+    # smaller than a batch) leaves a new run directory uncreated and a resumed
+    # one exactly as it was -- its config.json, run.json and stale temporaries.
+    records_written = False
+
+    def write_run_records() -> None:
+        nonlocal records_written
+        if dist.is_main:
+            if resume_state is None:
+                _prepare_new_run_dir(run_dir, overwrite)
+            else:
+                ckpt.remove_stale_temporaries(run_dir)
+            ckpt.atomic_write_bytes(run_dir / CONFIG_NAME, (json.dumps(config, indent=2) + "\n").encode())
+            _write_run_info(run_dir, "running", config, device, dist)
+        records_written = True
+
     reporter = Reporter() if quiet or not dist.is_main else (reporter or _default_reporter())
     try:
         result = training_loop(
             run_dir=run_dir, config=config, generator=G, discriminator=D, loss=loss_fn, data=data,
             device=device, reporter=reporter, resume_state=resume_state, dist=dist,
             train_generator=G_run, train_discriminator=D_run, evaluator=evaluator,
+            on_start=write_run_records,
         )  # fmt: skip
     except Interrupted as stopped:
-        if dist.is_main:
+        if dist.is_main and records_written:
             _write_run_info(run_dir, "interrupted", config, device, dist, result=stopped.result)
         if created_group:
             leave_process_group(dist, wait_for_others=False)  # the loop's stop already waited for rank 0
         raise
     except BaseException as exc:
         reporter.close()
-        if dist.is_main:
+        if dist.is_main and records_written:
             _write_run_info(run_dir, "failed", config, device, dist, error=f"{type(exc).__name__}: {exc}")
         if created_group:
             leave_process_group(dist, wait_for_others=False)

@@ -14,6 +14,7 @@ import torch
 from torch import Tensor
 
 from ganzoo.data import InMemoryData, StreamingData
+from ganzoo.errors import ConfigError
 
 _EPOCH_STRIDE = 1_000_003  # a prime, so (seed, epoch) pairs do not collide for small values
 
@@ -45,9 +46,11 @@ class BatchSource:
         self.epoch, self.cursor = epoch, cursor
         self.batches_per_epoch = (len(data) // world_size) // batch_size
         if self.batches_per_epoch < 1:
-            raise ValueError(
+            raise ConfigError(
                 f"the dataset has {len(data)} samples: too few for one batch of {batch_size}"
-                + (f" on each of {world_size} processes" if world_size > 1 else "")
+                + (f" on each of {world_size} processes" if world_size > 1 else ""),
+                "every step draws a full batch (the last, incomplete batch of an epoch is dropped)",
+                f"give a --batch-size of at most {len(data) // world_size}, or use more data",
             )
         self._order: Optional[Tensor] = None
         # In-memory data left on the CPU while training on an accelerator (train.data_on_device off).

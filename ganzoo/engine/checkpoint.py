@@ -48,6 +48,17 @@ KEYS = frozenset(
 )
 
 
+def _process_umask() -> int:
+    # Reading the umask means setting it; done once, at import, before any thread
+    # could create a file in between with the temporary mask.
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+_UMASK = _process_umask()
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
 
@@ -63,14 +74,27 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         # mkstemp creates 0600 files; give the result the permissions a plain open() would.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)
+        os.chmod(tmp_name, 0o666 & ~_UMASK)
         os.replace(tmp_name, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp_name)
         raise
+
+
+def remove_stale_temporaries(directory: Path) -> list[Path]:
+    """Delete the temporary files that :func:`atomic_write_bytes` left in ``directory``.
+
+    A process killed mid-write (SIGKILL, power loss) leaves its ``.NAME.*.tmp``
+    behind, as large as a checkpoint. Call this only where no other process
+    writes into ``directory``, e.g. when a run is resumed. Returns what was removed.
+    """
+    removed = []
+    for stale in Path(directory).rglob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            stale.unlink()
+            removed.append(stale)
+    return removed
 
 
 def save_checkpoint(path: Path, state: Mapping[str, Any]) -> None:

@@ -115,17 +115,48 @@ class Distributed:
                 )
 
 
-def _rng_state(noise: torch.Generator) -> dict[str, Any]:
-    state: dict[str, Any] = {"torch": torch.get_rng_state(), "noise": noise.get_state()}
-    state["cuda"] = torch.cuda.get_rng_state_all() if torch.cuda.is_available() and torch.cuda.is_initialized() else []
-    return state
+def _rng_state(noise: torch.Generator, device: torch.device) -> dict[str, Any]:
+    """Every random stream the run draws from: the CPU's, the noise generator's and the training GPU's."""
+    # Only the training GPU's generator (dropout, the penalties' mixing weights) drives
+    # the run: the states of every visible GPU would tie the checkpoint to this
+    # machine's GPU count.
+    return {
+        "torch": torch.get_rng_state(),
+        "noise": noise.get_state(),
+        "noise_device": noise.device.type,
+        "cuda": torch.cuda.get_rng_state(device) if device.type == "cuda" else None,
+    }
 
 
-def _restore_rng(state: dict[str, Any], noise: torch.Generator) -> None:
+def _restore_rng(state: dict[str, Any], noise: torch.Generator, device: torch.device, reseed: int) -> Optional[str]:
+    """Continue the saved random streams; returns a note when the noise stream had to restart.
+
+    A generator's state only fits a generator of the same kind: a run moved
+    between the CPU and a GPU (which ``--resume --device`` allows) restarts its
+    noise from ``reseed`` instead -- such a run is not bit-exact anyway, as the
+    devices' kernels differ.
+    """
     torch.set_rng_state(state["torch"])
-    noise.set_state(state["noise"])
-    if state["cuda"] and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(state["cuda"])
+    note = None
+    # Checkpoints from before "noise_device" did not say; a mismatched state has another size.
+    saved_on = state.get("noise_device")
+    try:
+        if saved_on not in (None, noise.device.type):
+            raise RuntimeError(f"saved for {saved_on}")
+        noise.set_state(state["noise"])
+    except RuntimeError:
+        noise.manual_seed(reseed)
+        note = (f"the noise generator restarts from a seed: the checkpoint's state is for another "
+                f"device type than {noise.device.type}")  # fmt: skip
+    cuda = state.get("cuda")
+    if device.type == "cuda" and isinstance(cuda, Tensor):
+        torch.cuda.set_rng_state(cuda, device)
+    elif device.type == "cuda" and isinstance(cuda, list):
+        # Older checkpoints held every visible GPU's state, indexed by device number.
+        index = device.index if device.index is not None else torch.cuda.current_device()
+        if index < len(cuda):
+            torch.cuda.set_rng_state(cuda[index], device)
+    return note
 
 
 @contextmanager
@@ -200,6 +231,7 @@ def training_loop(
     train_generator: Optional[nn.Module] = None,
     train_discriminator: Optional[nn.Module] = None,
     evaluator: Optional[Callable[[nn.Module], dict[str, Any]]] = None,
+    on_start: Callable[[], None] = lambda: None,
 ) -> TrainResult:
     """Train ``generator`` against ``discriminator`` as ``config["train"]`` says.
 
@@ -211,6 +243,9 @@ def training_loop(
     generator to ``{metric: value, ..., "primary": metric to minimise}``; each
     result is appended to ``RUN_DIR/eval.jsonl`` and the best checkpoint so far
     is kept as ``RUN_DIR/best.pt`` (with ``best.json``).
+
+    ``on_start`` is called once everything is built and restored, before the
+    loop writes anything into ``run_dir``.
     """
     train = config["train"]
     G, D = generator, discriminator
@@ -253,6 +288,7 @@ def training_loop(
         torch.manual_seed(train["seed"] + 1000 * dist.rank)  # dropout masks differ per rank too
     step = d_steps = images_seen = epoch = cursor = 0
     wall_time_before = 0.0
+    rng_note: Optional[str] = None
     if resume_state is not None:
         if resume_state["config_digest"] != _digest(config):
             raise TrainingError(
@@ -276,7 +312,7 @@ def training_loop(
             cursor = rescaled_cursor(cursor, batch_size, resume_state["world_size"], dist.world_size)
         wall_time_before = resume_state["wall_time"]
         if dist.is_main:
-            _restore_rng(resume_state["rng"], noise)
+            rng_note = _restore_rng(resume_state["rng"], noise, device, reseed=train["seed"] + 1 + step)
         else:
             # The checkpoint holds rank 0's RNG; the other ranks (whose number may
             # differ from the saved run's) continue from seeds of their own.
@@ -313,7 +349,7 @@ def training_loop(
             "opt_d": opt_d.state_dict(),
             "scaler_g": scaler_g.state_dict(),
             "scaler_d": scaler_d.state_dict(),
-            "rng": _rng_state(noise),
+            "rng": _rng_state(noise, device),
         }
         if main:
             ckpt.save_checkpoint(run_dir / name, state)
@@ -444,6 +480,7 @@ def training_loop(
             return run_iteration.status
         return f"not used: {graph_blocked_by}"
 
+    on_start()
     metrics_path = run_dir / "metrics.jsonl"
     if main:
         _truncate_metrics(metrics_path, step)
@@ -454,6 +491,8 @@ def training_loop(
     d_terms = None
     d_loss = g_loss = None
     reporter.start(total_steps, step, config.get("recipe") or config["generator"]["name"])
+    if rng_note:
+        reporter.message(rng_note)
     if device.type == "cuda" and train["cuda_graphs"] and not graphed:
         # Worth a line: on the zoo's network sizes an eager GPU loop is several times slower.
         reporter.message(f"iterations run without a CUDA graph: {graph_blocked_by} (see docs/scale.md, CUDA graphs)")

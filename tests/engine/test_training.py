@@ -10,6 +10,7 @@ import pytest
 import torch
 
 import ganzoo
+import ganzoo.engine.report
 from conftest import make_registry
 from ganzoo.engine import checkpoint as ckpt
 from ganzoo.errors import CheckpointError, ConfigError, DataNotFoundError, RunDirectoryError, TrainingError
@@ -116,6 +117,89 @@ def test_resume_truncates_metrics_written_after_the_checkpoint(tmp_path, tiny_mn
     ganzoo.train(resume=run, steps=20, quiet=True, data_dir=tiny_mnist_root, download=False)
     steps = [json.loads(l)["step"] for l in (run / "metrics.jsonl").read_text().splitlines()]
     assert steps == [5, 10, 15, 20]
+
+
+def rewrite_checkpoint(path: Path, change) -> None:
+    """Apply ``change`` to the checkpoint's state and save it back."""
+    state = ckpt.load_checkpoint(path)
+    change(state)
+    state.pop("format"), state.pop("format_version")
+    ckpt.save_checkpoint(path, state)
+
+
+class Messages(ganzoo.engine.report.Reporter):
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def message(self, text: str) -> None:
+        self.lines.append(text)
+
+
+def test_checkpoints_from_before_the_noise_device_was_recorded_resume_bit_exactly(tmp_path, tiny_mnist_root):
+    train_tiny(tmp_path / "whole", tiny_mnist_root, steps=20)
+    train_tiny(tmp_path / "halves", tiny_mnist_root, steps=10)
+
+    def older_format(state):  # what ganzoo wrote before: no device named, every GPU's state in a list
+        state["rng"].pop("noise_device")
+        state["rng"]["cuda"] = []
+
+    rewrite_checkpoint(tmp_path / "halves" / "checkpoint.pt", older_format)
+    ganzoo.train(resume=tmp_path / "halves", steps=20, quiet=True, data_dir=tiny_mnist_root, download=False)
+    assert_same(checkpoint_tensors(tmp_path / "whole" / "checkpoint.pt"),
+                checkpoint_tensors(tmp_path / "halves" / "checkpoint.pt"))  # fmt: skip
+
+
+@pytest.mark.parametrize("recorded", [True, False], ids=["device-recorded", "older-checkpoint"])
+def test_a_run_moved_from_a_gpu_to_the_cpu_restarts_its_noise_and_says_so(tmp_path, tiny_mnist_root, recorded):
+    run = tmp_path / "run"
+    train_tiny(run, tiny_mnist_root, steps=10)
+
+    def as_if_trained_on_cuda(state):  # a CUDA generator's state is a 16-byte seed and offset
+        state["rng"]["noise"] = torch.zeros(16, dtype=torch.uint8)
+        if recorded:
+            state["rng"]["noise_device"] = "cuda"
+        else:
+            state["rng"].pop("noise_device")
+
+    rewrite_checkpoint(run / "checkpoint.pt", as_if_trained_on_cuda)
+    messages = Messages()
+    result = ganzoo.train(resume=run, steps=15, reporter=messages, data_dir=tiny_mnist_root, download=False)
+    assert result.step == 15 and math.isfinite(result.last_stats["d_loss"])
+    assert any("noise generator restarts from a seed" in line for line in messages.lines)
+    assert ckpt.load_checkpoint(run / "checkpoint.pt")["rng"]["noise_device"] == "cpu"
+
+
+def test_a_resume_that_cannot_start_leaves_the_run_as_it_was(tmp_path, tiny_mnist_root):
+    run = tmp_path / "run"
+    train_tiny(run, tiny_mnist_root, steps=6)
+    rewrite_checkpoint(run / "checkpoint.pt", lambda state: state.update(config_digest="0" * 16))
+    files = ("config.json", "run.json", "checkpoint.pt", "metrics.jsonl")
+    before = {name: (run / name).read_bytes() for name in files}
+    stale = run / ".checkpoint.pt.abc123.tmp"
+    stale.write_bytes(b"left by a killed write")
+    with pytest.raises(TrainingError, match="different configuration"):
+        ganzoo.train(resume=run, steps=12, quiet=True, data_dir=tiny_mnist_root, download=False)
+    assert {name: (run / name).read_bytes() for name in files} == before
+    assert json.loads((run / "run.json").read_text())["status"] == "finished"
+    assert stale.exists()  # nothing at all is touched
+
+
+def test_a_resume_removes_temporaries_that_a_killed_write_left(tmp_path, tiny_mnist_root):
+    run = tmp_path / "run"
+    train_tiny(run, tiny_mnist_root, steps=5)
+    stale = [run / ".checkpoint.pt.abc123.tmp", run / "samples" / ".final.png.x1.tmp"]
+    for path in stale:
+        path.write_bytes(b"left by a killed write")
+    ganzoo.train(resume=run, steps=10, quiet=True, data_dir=tiny_mnist_root, download=False)
+    assert not any(path.exists() for path in stale)
+
+
+def test_a_batch_larger_than_the_dataset_is_refused_before_the_run_directory_exists(tmp_path):
+    with pytest.raises(ConfigError, match="too few for one batch of 128") as caught:
+        train_tiny(tmp_path / "run", tmp_path, steps=2, recipe="ring-8",
+                   overrides={"dataset.samples": 100, "train.batch_size": 128})  # fmt: skip
+    assert "--batch-size of at most 100" in caught.value.fix
+    assert not (tmp_path / "run").exists()
 
 
 def test_existing_run_directory_is_never_overwritten(tmp_path, tiny_mnist_root):
