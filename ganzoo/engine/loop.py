@@ -355,9 +355,12 @@ def training_loop(
             ckpt.save_checkpoint(run_dir / name, state)
         return wall_time
 
-    best = _read_best(run_dir) if resume_state is not None else None
-    if best is not None and best["step"] > step:
-        best = None  # from a stretch after the checkpoint that this resume trains again
+    # A resumed run's best so far is whatever best.pt holds, even when it comes from a
+    # stretch after the checkpoint that this resume trains again (the process died
+    # before its next checkpoint): a model that was evaluated is never thrown away,
+    # and later evaluations replace it only when they beat it.
+    has_best_file = resume_state is not None and (run_dir / BEST_CHECKPOINT_NAME).is_file()
+    best = _read_best(run_dir) if has_best_file else None
     last_evaluated = _last_evaluated_step(run_dir / EVAL_LOG_NAME, step) if resume_state is not None else None
 
     def evaluate_now() -> None:

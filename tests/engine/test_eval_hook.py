@@ -109,7 +109,7 @@ def test_the_cli_option_eval_every_turns_it_on(tmp_path):
     assert "modes_covered[ring-8]" in result.output  # the progress output reports each evaluation
 
 
-def test_a_best_checkpoint_from_after_the_resumed_checkpoint_is_forgotten(tmp_path, tiny_mnist_root):
+def test_a_best_checkpoint_from_after_the_resumed_checkpoint_is_kept_until_beaten(tmp_path, tiny_mnist_root):
     import shutil
 
     import ganzoo
@@ -119,15 +119,22 @@ def test_a_best_checkpoint_from_after_the_resumed_checkpoint_is_forgotten(tmp_pa
     train_tiny(run, tiny_mnist_root, steps=4, overrides=every, evaluator=ScriptedEvaluator([5, 4]))
     shutil.copy(run / "checkpoint.pt", tmp_path / "step-4.pt")
     ganzoo.train(resume=run, steps=8, data_dir=tiny_mnist_root, quiet=True, download=False,
-                 evaluator=ScriptedEvaluator([1, 2]))  # fmt: skip
+                 evaluator=ScriptedEvaluator([3, 3.5]))  # fmt: skip
     assert json.loads((run / BEST_INFO_NAME).read_text())["step"] == 6
+    best_model = (run / BEST_CHECKPOINT_NAME).read_bytes()
     # As if the process had died after evaluating step 6 but before its next checkpoint:
     shutil.copy(tmp_path / "step-4.pt", run / "checkpoint.pt")
     ganzoo.train(resume=run, steps=8, data_dir=tiny_mnist_root, quiet=True, download=False,
                  evaluator=ScriptedEvaluator([9, 8]))  # fmt: skip
-    best = json.loads((run / BEST_INFO_NAME).read_text())
-    assert best == {"step": 8, "metric": "fid[test]", "value": 8}  # not the abandoned step 6's 1.0
+    # Neither 9 nor 8 beats step 4's 4, let alone step 6's 3: the evaluated model stays.
+    assert json.loads((run / BEST_INFO_NAME).read_text()) == {"step": 6, "metric": "fid[test]", "value": 3}
+    assert (run / BEST_CHECKPOINT_NAME).read_bytes() == best_model
     assert [line["step"] for line in eval_lines(run)] == [2, 4, 6, 8]
+    shutil.copy(tmp_path / "step-4.pt", run / "checkpoint.pt")
+    ganzoo.train(resume=run, steps=8, data_dir=tiny_mnist_root, quiet=True, download=False,
+                 evaluator=ScriptedEvaluator([2.5, 7]))  # fmt: skip
+    assert json.loads((run / BEST_INFO_NAME).read_text()) == {"step": 6, "metric": "fid[test]", "value": 2.5}
+    assert ckpt.load_checkpoint(run / BEST_CHECKPOINT_NAME)["step"] == 6
 
 
 def test_resuming_a_finished_run_does_not_evaluate_its_last_step_again(tmp_path, tiny_mnist_root):
