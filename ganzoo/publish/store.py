@@ -103,7 +103,17 @@ def find_model(name: str) -> Optional[Path]:
 
 
 def resolve_model(name_or_path: str | Path) -> Path:
-    """A model folder or ``.safetensors`` file from a name or a path, or a clear error."""
+    """A model folder or ``.safetensors`` file from a name or a path, or a clear error.
+
+    A bare name of a published model (``vanilla-mnist``) means that model even
+    when the current directory holds a folder of the same name, so that no
+    local folder can stand in for a shipped model or evaluation network; write
+    ``./vanilla-mnist`` for the folder.
+    """
+    if isinstance(name_or_path, str):
+        found = find_model(name_or_path)  # None for anything that is not a plain name
+        if found is not None:
+            return found
     path = Path(name_or_path)
     if path.exists():
         if path.is_dir() and not (path / WEIGHTS_NAME).is_file():
@@ -145,9 +155,17 @@ def resolve_store_file(reference: str) -> Path:
     if not reference.startswith(STORE_PREFIX):
         return Path(reference).expanduser()
     relative = reference[len(STORE_PREFIX):]
-    parts = Path(relative).parts
-    if len(parts) != 2 or any(part in ("..", ".") for part in parts):
-        raise ModelNotFoundError(f"bad model file reference {reference!r}", "expected model_cards:NAME/FILE", "fix the spec")
+    parts = relative.split("/")
+    try:
+        if len(parts) != 2 or parts[1] in ("", ".", "..") or os.sep in parts[1]:
+            raise SpecError("not NAME/FILE")
+        validate_name(parts[0], "model name")  # also refuses "", "..", "/" and absolute paths
+    except SpecError:
+        raise ModelNotFoundError(
+            f"bad model file reference {reference!r}",
+            "expected model_cards:NAME/FILE, a model name and a file name inside that model's folder",
+            "fix the spec",
+        ) from None
     for folder in search_dirs():
         candidate = folder / relative
         if candidate.is_file():

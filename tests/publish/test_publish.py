@@ -294,6 +294,25 @@ def test_a_model_in_the_default_folder_is_pointed_to_but_never_shadows_the_zoo(r
     assert find_model("vanilla-mnist") == source_model_dir() / "vanilla-mnist"
 
 
+def test_a_folder_named_like_a_shipped_model_never_stands_in_for_it(runs, tmp_path, monkeypatch):
+    from ganzoo.publish.store import resolve_model, source_model_dir
+
+    monkeypatch.chdir(tmp_path)
+    publish(runs, "vanilla-mnist", tmp_path)  # ./vanilla-mnist, a published folder of the shipped model's name
+    assert (tmp_path / "vanilla-mnist" / "model.safetensors").is_file()
+    assert resolve_model("vanilla-mnist") == source_model_dir() / "vanilla-mnist"
+    assert resolve_model("./vanilla-mnist") == Path("./vanilla-mnist")  # a path says it is one
+
+
+@pytest.mark.parametrize("reference", ["model_cards:/etc", "model_cards://etc/passwd", "model_cards:../x/y",
+                                       "model_cards:lenet-mnist/..", "model_cards:lenet-mnist/a/b"])
+def test_model_file_references_outside_the_model_folders_are_refused(reference):
+    from ganzoo.publish.store import resolve_store_file
+
+    with pytest.raises(GanzooError, match="bad model file reference"):
+        resolve_store_file(reference)
+
+
 def test_sampling_a_training_run_says_to_publish_it_first(runs, tmp_path):
     import shutil
 
