@@ -41,7 +41,7 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "d_warmup_steps": 0,  # discriminator-only steps before the first generator step
     "grad_clip": 0.0,  # max global grad norm per network; 0 = off
     "r1_gamma": 0.0,  # R1 penalty weight gamma (adds gamma/2 * ||grad D(x)||^2); 0 = off
-    "ema_halflife_kimg": 10.0,  # half-life of the generator EMA, thousands of images; 0 = off
+    "ema_halflife_kimg": 10.0,  # half-life of the generator EMA, thousands of generator images (batch x processes per G step); 0 = off
     "precision": "fp32",  # "fp32", "bf16" or "fp16"
     "device": "auto",  # "auto", "cpu", "cuda", "cuda:N" or "mps"
     "optimizer_impl": "auto",  # "auto", "fused", "foreach" or "for-loop": torch's optimizer implementation

@@ -274,7 +274,9 @@ def training_loop(
     scaler_g, scaler_d = precision.grad_scaler(), precision.grad_scaler()
     input_grad = functools.partial(input_gradients, scaler=scaler_d)
 
-    # Generator EMA: beta per step from a half-life in images (EDM's convention).
+    # Generator EMA: beta per step from a half-life in images (EDM's convention), counting
+    # the generator's images -- one batch per G step, not n_critic -- so that the EMA spans
+    # the same number of generator updates whatever the loss's n_critic.
     ema_halflife_images = train["ema_halflife_kimg"] * 1000
     ema = copy.deepcopy(G).eval().requires_grad_(False) if ema_halflife_images > 0 else None
     ema_beta = 0.5 ** (batch_size * dist.world_size / ema_halflife_images) if ema is not None else 0.0

@@ -202,6 +202,24 @@ def test_a_batch_larger_than_the_dataset_is_refused_before_the_run_directory_exi
     assert not (tmp_path / "run").exists()
 
 
+@pytest.mark.parametrize("n_critic", [1, 3])
+def test_the_ema_half_life_counts_generator_images(tmp_path, tiny_mnist_root, n_critic):
+    # ema_t = beta * ema_(t-1) + (1 - beta) * G_t with beta = 0.5 ** (batch / half-life in images),
+    # whatever n_critic: the half-life spans a fixed number of generator updates.
+    run = tmp_path / "run"
+    train_tiny(run, tiny_mnist_root, steps=1, overrides={"train.n_critic": n_critic})
+    ema_before = ckpt.load_checkpoint(run / "checkpoint.pt")["ema"]
+    ganzoo.train(resume=run, steps=2, quiet=True, data_dir=tiny_mnist_root, download=False)
+    after = ckpt.load_checkpoint(run / "checkpoint.pt")
+    beta = 0.5 ** (TINY_MNIST["train.batch_size"] / (TINY_MNIST["train.ema_halflife_kimg"] * 1000))
+    for name, value in after["ema"].items():
+        if name.endswith(("running_mean", "running_var", "num_batches_tracked")):
+            assert torch.equal(value, after["generator"][name])  # batch-norm statistics are copied
+        else:
+            expected = beta * ema_before[name] + (1 - beta) * after["generator"][name]
+            torch.testing.assert_close(value, expected, rtol=1e-5, atol=1e-7)
+
+
 def test_existing_run_directory_is_never_overwritten(tmp_path, tiny_mnist_root):
     run = tmp_path / "run"
     train_tiny(run, tiny_mnist_root, steps=5)
