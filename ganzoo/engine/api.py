@@ -12,11 +12,11 @@ Run directory layout::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
 import os
 import platform
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -31,6 +31,7 @@ from ganzoo.engine import checkpoint as ckpt
 from ganzoo.engine.config import build_config, load_config_file, resumed_config
 from ganzoo.engine.loop import Distributed, Interrupted, TrainResult, training_loop
 from ganzoo.engine.report import Reporter
+from ganzoo.engine.run_directory import Replacement, RunLock, check_new_run_dir
 from ganzoo.engine.runtime import configure_backends, resolve_device, to_channels_last
 from ganzoo.errors import ConfigError, GanzooError, RunDirectoryError
 from ganzoo.specs import DataInfo
@@ -84,106 +85,126 @@ def train(
         result = ganzoo.train("ring-8", steps=200, out="runs/ring", quiet=True)
         print(result.run_dir, result.last_stats["d_loss"])
     """
-    registry = registry or ganzoo.get_registry()
-    dist = dist or Distributed.from_environment()
-    explicit = explicit_overrides(steps=steps, batch_size=batch_size, seed=seed, device=device, precision=precision,
-                                  compile=compile)  # fmt: skip
-    override_list = list(overrides.items() if isinstance(overrides, Mapping) else overrides)
+    # Released however the run ends: the locks on the run directory (rank 0 only).
+    with contextlib.ExitStack() as run_locks:
+        registry = registry or ganzoo.get_registry()
+        dist = dist or Distributed.from_environment()
+        explicit = explicit_overrides(steps=steps, batch_size=batch_size, seed=seed, device=device, precision=precision,
+                                      compile=compile)  # fmt: skip
+        override_list = list(overrides.items() if isinstance(overrides, Mapping) else overrides)
 
-    # Configuration and run directory.
-    components = {"generator": generator, "discriminator": discriminator, "loss": loss, "dataset": dataset}
-    config, run_dir = resolve_run(registry, recipe, components, config_file, override_list + explicit, resume, out)
-    if resume is not None:
-        resume_state = ckpt.load_checkpoint(run_dir / ckpt.CHECKPOINT_NAME)
-        if resume_state["step"] > config["train"]["steps"]:
-            # Refused before anything is rebuilt or written: the run stays exactly as it was.
-            raise ConfigError(
-                f"the run is already at step {resume_state['step']}; steps {config['train']['steps']} asks for fewer",
-                "resuming trains up to the given number of steps",
-                f"give a larger --steps to continue {run_dir}",
-            )
-    else:
+        # Configuration and run directory.
+        old_run_lock: Optional[RunLock] = None
+        components = {"generator": generator, "discriminator": discriminator, "loss": loss, "dataset": dataset}
+        config, run_dir = resolve_run(registry, recipe, components, config_file, override_list + explicit, resume, out)
+        if resume is not None:
+            if dist.is_main:
+                run_locks.callback(RunLock(run_dir).release)  # before reading: no other process may be writing it
+            resume_state = ckpt.load_checkpoint(run_dir / ckpt.CHECKPOINT_NAME)
+            if resume_state["step"] > config["train"]["steps"]:
+                # Refused before anything is rebuilt or written: the run stays exactly as it was.
+                raise ConfigError(
+                    f"the run is already at step {resume_state['step']}; steps {config['train']['steps']} asks for fewer",
+                    "resuming trains up to the given number of steps",
+                    f"give a larger --steps to continue {run_dir}",
+                )
+        else:
+            if dist.is_main:
+                check_new_run_dir(run_dir, overwrite)  # refuse early, create only once all is built
+                if run_dir.is_dir() and any(run_dir.iterdir()):  # --overwrite of a run: it must not be in use
+                    old_run_lock = RunLock(run_dir)
+                    run_locks.callback(old_run_lock.release)
+            resume_state = None
+        config["ganzoo_version"] = ganzoo.__version__
+        train_cfg = config["train"]
+
+        # Device and backends.
+        created_group = False
+        device = resolve_device(train_cfg["device"])
+        if dist.world_size > 1 and device.type == "cuda":
+            device = _local_gpu(int(os.environ.get("LOCAL_RANK", dist.rank)))
+        if dist.world_size > 1:
+            created_group = join_process_group(device)
+            run_dir = Path(_from_rank_zero(str(run_dir)))  # the default name holds rank 0's clock
+        configure_backends(device, tf32=train_cfg["tf32"], cudnn_benchmark=train_cfg["cudnn_benchmark"])
+
+        # Components. Seeding first makes weight initialisation part of the run's seed.
+        data = _build_dataset_once_per_machine(registry, config, data_dir, download, dist)
+        torch.manual_seed(train_cfg["seed"])
+        G = _build_model(registry, "generator", config, data.info)
+        D = _build_model(registry, "discriminator", config, data.info)
+        loss_fn = _build("loss", registry.get("loss", config["loss"]["name"]), config["loss"]["params"])
+        _check_labels(registry, config, data.info)
+        G, D = G.to(device), D.to(device)
+        if isinstance(data, InMemoryData) and train_cfg["data_on_device"]:
+            data = data.to(device)
+        # CUDA and the CPU's oneDNN run convolutions faster in channels_last; MPS stays as it was (untested here).
+        # Compiled on CUDA, inductor picks conv layouts itself, and torch 2.11's inductor failed a
+        # stride check in a channels_last ConvTranspose2d's weight gradient (an H100, 2026-11-25).
+        compiled_on_cuda = train_cfg["compile"] and device.type == "cuda"
+        if device.type != "mps" and train_cfg["channels_last"] and not compiled_on_cuda:
+            G, D = to_channels_last(G), to_channels_last(D)
+        dry_run(G, D, data.info, device)
+        if evaluator is None and train_cfg["eval_every"] and dist.is_main:
+            evaluator = _training_evaluator(config, data.info, device, registry, data_dir)
+        penalised = _differentiates_twice(loss_fn, train_cfg)
+        G_run, D_run = _wrap_for_training(G, D, train_cfg, device, dist, penalised=penalised)
+
+        # Run bookkeeping, once the loop has restored its state and is about to train:
+        # a run that cannot start (a checkpoint of another configuration, a dataset
+        # smaller than a batch) leaves a new run directory uncreated and a resumed
+        # one exactly as it was -- its config.json, run.json and stale temporaries.
+        # An --overwrite keeps the old run aside until the new one has a checkpoint.
+        records_written = False
+        replacement = Replacement(run_dir)
+
+        def write_run_records() -> None:
+            nonlocal records_written
+            if dist.is_main:
+                if resume_state is None:
+                    replacement.start()
+                    run_locks.callback(RunLock(run_dir).release)
+                    if old_run_lock is not None:
+                        old_run_lock.release()  # it moved aside with its run
+                else:
+                    ckpt.remove_stale_temporaries(run_dir)
+                ckpt.atomic_write_bytes(run_dir / CONFIG_NAME, (json.dumps(config, indent=2) + "\n").encode())
+                _write_run_info(run_dir, "running", config, device, dist)
+            records_written = True
+
+        reporter = Reporter() if quiet or not dist.is_main else (reporter or _default_reporter())
+        try:
+            result = training_loop(
+                run_dir=run_dir, config=config, generator=G, discriminator=D, loss=loss_fn, data=data,
+                device=device, reporter=reporter, resume_state=resume_state, dist=dist,
+                train_generator=G_run, train_discriminator=D_run, evaluator=evaluator,
+                on_start=write_run_records,
+            )  # fmt: skip
+        except Interrupted as stopped:
+            if dist.is_main and records_written:
+                _write_run_info(run_dir, "interrupted", config, device, dist, result=stopped.result)
+                replacement.finish(keep_new=True)  # a stop saves a checkpoint first
+            if created_group:
+                leave_process_group(dist, wait_for_others=False)  # the loop's stop already waited for rank 0
+            raise
+        except BaseException as exc:
+            reporter.close()
+            if dist.is_main and records_written:
+                # Without a checkpoint of its own the new run has nothing worth keeping: an
+                # overwritten run comes back; otherwise the failure is recorded in run.json.
+                new_run_has_checkpoint = (run_dir / ckpt.CHECKPOINT_NAME).is_file()
+                if new_run_has_checkpoint or replacement.aside is None:
+                    _write_run_info(run_dir, "failed", config, device, dist, error=f"{type(exc).__name__}: {exc}")
+                replacement.finish(keep_new=new_run_has_checkpoint)
+            if created_group:
+                leave_process_group(dist, wait_for_others=False)
+            raise
         if dist.is_main:
-            _check_new_run_dir(run_dir, overwrite)  # refuse early, create only once all is built
-        resume_state = None
-    config["ganzoo_version"] = ganzoo.__version__
-    train_cfg = config["train"]
-
-    # Device and backends.
-    created_group = False
-    device = resolve_device(train_cfg["device"])
-    if dist.world_size > 1 and device.type == "cuda":
-        device = _local_gpu(int(os.environ.get("LOCAL_RANK", dist.rank)))
-    if dist.world_size > 1:
-        created_group = join_process_group(device)
-        run_dir = Path(_from_rank_zero(str(run_dir)))  # the default name holds rank 0's clock
-    configure_backends(device, tf32=train_cfg["tf32"], cudnn_benchmark=train_cfg["cudnn_benchmark"])
-
-    # Components. Seeding first makes weight initialisation part of the run's seed.
-    data = _build_dataset_once_per_machine(registry, config, data_dir, download, dist)
-    torch.manual_seed(train_cfg["seed"])
-    G = _build_model(registry, "generator", config, data.info)
-    D = _build_model(registry, "discriminator", config, data.info)
-    loss_fn = _build("loss", registry.get("loss", config["loss"]["name"]), config["loss"]["params"])
-    _check_labels(registry, config, data.info)
-    G, D = G.to(device), D.to(device)
-    if isinstance(data, InMemoryData) and train_cfg["data_on_device"]:
-        data = data.to(device)
-    # CUDA and the CPU's oneDNN run convolutions faster in channels_last; MPS stays as it was (untested here).
-    # Compiled on CUDA, inductor picks conv layouts itself, and torch 2.11's inductor failed a
-    # stride check in a channels_last ConvTranspose2d's weight gradient (an H100, 2026-11-25).
-    compiled_on_cuda = train_cfg["compile"] and device.type == "cuda"
-    if device.type != "mps" and train_cfg["channels_last"] and not compiled_on_cuda:
-        G, D = to_channels_last(G), to_channels_last(D)
-    dry_run(G, D, data.info, device)
-    if evaluator is None and train_cfg["eval_every"] and dist.is_main:
-        evaluator = _training_evaluator(config, data.info, device, registry, data_dir)
-    penalised = _differentiates_twice(loss_fn, train_cfg)
-    G_run, D_run = _wrap_for_training(G, D, train_cfg, device, dist, penalised=penalised)
-
-    # Run bookkeeping, once the loop has restored its state and is about to train:
-    # a run that cannot start (a checkpoint of another configuration, a dataset
-    # smaller than a batch) leaves a new run directory uncreated and a resumed
-    # one exactly as it was -- its config.json, run.json and stale temporaries.
-    records_written = False
-
-    def write_run_records() -> None:
-        nonlocal records_written
-        if dist.is_main:
-            if resume_state is None:
-                _prepare_new_run_dir(run_dir, overwrite)
-            else:
-                ckpt.remove_stale_temporaries(run_dir)
-            ckpt.atomic_write_bytes(run_dir / CONFIG_NAME, (json.dumps(config, indent=2) + "\n").encode())
-            _write_run_info(run_dir, "running", config, device, dist)
-        records_written = True
-
-    reporter = Reporter() if quiet or not dist.is_main else (reporter or _default_reporter())
-    try:
-        result = training_loop(
-            run_dir=run_dir, config=config, generator=G, discriminator=D, loss=loss_fn, data=data,
-            device=device, reporter=reporter, resume_state=resume_state, dist=dist,
-            train_generator=G_run, train_discriminator=D_run, evaluator=evaluator,
-            on_start=write_run_records,
-        )  # fmt: skip
-    except Interrupted as stopped:
-        if dist.is_main and records_written:
-            _write_run_info(run_dir, "interrupted", config, device, dist, result=stopped.result)
+            _write_run_info(run_dir, "finished", config, device, dist, result=result)
+            replacement.finish(keep_new=True)
         if created_group:
-            leave_process_group(dist, wait_for_others=False)  # the loop's stop already waited for rank 0
-        raise
-    except BaseException as exc:
-        reporter.close()
-        if dist.is_main and records_written:
-            _write_run_info(run_dir, "failed", config, device, dist, error=f"{type(exc).__name__}: {exc}")
-        if created_group:
-            leave_process_group(dist, wait_for_others=False)
-        raise
-    if dist.is_main:
-        _write_run_info(run_dir, "finished", config, device, dist, result=result)
-    if created_group:
-        leave_process_group(dist)
-    return result
+            leave_process_group(dist)
+        return result
 
 
 #: How long a collective may wait for the slowest rank: rank 0 evaluates (10,000
@@ -237,7 +258,7 @@ def check_before_launch(recipe: Optional[str], components: Mapping[str, Optional
     if resume is not None:
         ckpt.load_checkpoint(run_dir / ckpt.CHECKPOINT_NAME)  # a missing or corrupt one is reported here, once
     else:
-        _check_new_run_dir(run_dir, overwrite)
+        check_new_run_dir(run_dir, overwrite)
     if resolve_device(config["train"]["device"]).type == "cuda":
         _local_gpu(nproc - 1)  # one GPU per process: refuse too many processes now, once
     else:
@@ -357,27 +378,6 @@ def _default_run_dir(config: dict[str, Any]) -> Path:
     name = config.get("recipe") or config["generator"]["name"]
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     return Path("runs") / f"{name}-{stamp}"
-
-
-def _check_new_run_dir(run_dir: Path, overwrite: bool) -> None:
-    """Refuse a run directory that would clobber an earlier run."""
-    if run_dir.exists() and not run_dir.is_dir():
-        raise RunDirectoryError(f"{run_dir} exists and is not a directory", "", "choose another --out")
-    if run_dir.is_dir() and any(run_dir.iterdir()):
-        if not overwrite:
-            raise RunDirectoryError(
-                f"the run directory {run_dir} already exists and is not empty",
-                "ganzoo never overwrites an earlier run by accident",
-                f"continue it with --resume {run_dir}, choose another --out, or pass --overwrite",
-            )
-
-
-def _prepare_new_run_dir(run_dir: Path, overwrite: bool) -> None:
-    """Create the run directory (emptying it first only when ``overwrite``)."""
-    _check_new_run_dir(run_dir, overwrite)
-    if overwrite and run_dir.is_dir():
-        shutil.rmtree(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
 
 
 def _build(kind: str, spec: Any, params: Mapping[str, Any], *args: Any, **extra: Any) -> Any:

@@ -1,0 +1,126 @@
+"""Run directories: which may be written, which may be replaced, and one writer at a time.
+
+A new run never clobbers an earlier one by accident; ``--overwrite`` replaces
+only a ganzoo run (never an arbitrary folder, the working directory or home),
+and only once the new run has a checkpoint of its own: until then the old run
+is kept aside and is put back if the new one fails. A lock file keeps two
+processes from training into the same directory.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as _dt
+import os
+import shutil
+import socket
+from pathlib import Path
+from typing import IO, Optional
+
+from ganzoo.errors import RunDirectoryError
+
+try:  # POSIX; elsewhere runs are not locked
+    import fcntl
+except ImportError:  # pragma: no cover - Windows
+    fcntl = None  # type: ignore[assignment]
+
+#: Files that mark a directory as a ganzoo run (written at the start of every run).
+RUN_MARKERS = ("run.json", "config.json")
+LOCK_NAME = ".ganzoo.lock"
+
+
+def check_new_run_dir(run_dir: Path, overwrite: bool) -> None:
+    """Refuse a run directory that would clobber an earlier run or anything that is not a run."""
+    run_dir = Path(run_dir)
+    if run_dir.exists() and not run_dir.is_dir():
+        raise RunDirectoryError(f"{run_dir} exists and is not a directory", "", "choose another --out")
+    if not (run_dir.is_dir() and any(run_dir.iterdir())):
+        return
+    if not overwrite:
+        raise RunDirectoryError(
+            f"the run directory {run_dir} already exists and is not empty",
+            "ganzoo never overwrites an earlier run by accident",
+            f"continue it with --resume {run_dir}, choose another --out, or pass --overwrite",
+        )
+    resolved = run_dir.resolve()
+    protected = {Path.cwd().resolve(), Path.home().resolve(), Path(resolved.anchor)}
+    if resolved in protected or resolved in Path.cwd().resolve().parents:
+        raise RunDirectoryError(
+            f"--overwrite refuses to replace {run_dir}",
+            "it is the current directory, one of its parents, the home directory or the root",
+            "give --out a directory of its own, such as runs/NAME",
+        )
+    if not any((run_dir / marker).is_file() for marker in RUN_MARKERS):
+        raise RunDirectoryError(
+            f"--overwrite only replaces ganzoo runs, and {run_dir} is not one",
+            f"it is not empty and holds neither {' nor '.join(RUN_MARKERS)}",
+            "choose another --out, or empty or remove that directory yourself",
+        )
+
+
+class RunLock:
+    """An exclusive ``flock`` on ``RUN_DIR/.ganzoo.lock`` naming its holder (pid and host).
+
+    Taken by the process that writes the run (rank 0); released on
+    :meth:`release` or when the process ends, however it ends.
+    """
+
+    def __init__(self, run_dir: Path) -> None:
+        self.path = Path(run_dir) / LOCK_NAME
+        self._handle: Optional[IO[str]] = None
+        if fcntl is None:
+            return
+        handle = open(self.path, "a+", encoding="utf-8")
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            handle.close()
+            raise RunDirectoryError(
+                f"the run directory {run_dir} is in use by {holder}",
+                "two processes writing one run would corrupt its checkpoints and logs",
+                "wait for that run to finish or stop it (Ctrl-C saves a checkpoint), then try again",
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"ganzoo pid {os.getpid()} on {socket.gethostname()}\n")
+        handle.flush()
+        self._handle = handle
+
+    def release(self) -> None:
+        if self._handle is not None:
+            with contextlib.suppress(OSError):
+                self._handle.close()  # closing the file drops the flock
+            self._handle = None
+
+
+class Replacement:
+    """An existing run set aside by ``--overwrite`` until the new run has its first checkpoint.
+
+    :meth:`start` moves the old run to a hidden sibling folder and creates an
+    empty ``run_dir``; :meth:`finish` deletes the old run (``keep_new``) or
+    deletes the new one and moves the old run back. A process killed in
+    between leaves the old run in ``.NAME.replaced-TIMESTAMP`` beside it.
+    """
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = Path(run_dir)
+        self.aside: Optional[Path] = None
+
+    def start(self) -> None:
+        if self.run_dir.is_dir() and any(self.run_dir.iterdir()):
+            stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+            self.aside = self.run_dir.with_name(f".{self.run_dir.name}.replaced-{stamp}")
+            os.replace(self.run_dir, self.aside)
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+
+    def finish(self, keep_new: bool) -> None:
+        if self.aside is None:
+            return
+        if keep_new:
+            shutil.rmtree(self.aside, ignore_errors=True)
+        else:
+            shutil.rmtree(self.run_dir, ignore_errors=True)
+            os.replace(self.aside, self.run_dir)
+        self.aside = None

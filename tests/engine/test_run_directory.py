@@ -1,0 +1,82 @@
+"""Run directories: --overwrite replaces only runs, only once the new run has a checkpoint; one writer at a time."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import ganzoo
+from conftest import make_registry
+from ganzoo.engine import checkpoint as ckpt
+from ganzoo.engine.run_directory import RunLock
+from ganzoo.errors import RunDirectoryError, TrainingError
+from test_training import TINY_MNIST, SpyPlugin, train_tiny
+
+
+def siblings(path):
+    return sorted(p.name for p in path.parent.iterdir())
+
+
+def test_overwrite_refuses_a_directory_that_is_not_a_run(tmp_path, tiny_mnist_root):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    (folder / "holiday.jpg").write_bytes(b"precious")
+    with pytest.raises(RunDirectoryError, match="only replaces ganzoo runs") as caught:
+        train_tiny(folder, tiny_mnist_root, steps=2, overwrite=True)
+    assert "choose another --out" in caught.value.fix
+    assert (folder / "holiday.jpg").read_bytes() == b"precious"
+
+
+def test_overwrite_refuses_the_current_directory_and_its_parents(tmp_path, tiny_mnist_root, monkeypatch):
+    run = tmp_path / "runs" / "a"
+    train_tiny(run, tiny_mnist_root, steps=2)
+    monkeypatch.chdir(run)
+    for target in (".", "..", str(tmp_path)):
+        with pytest.raises(RunDirectoryError, match="refuses to replace"):
+            train_tiny(tmp_path.joinpath(target) if target != str(tmp_path) else tmp_path, tiny_mnist_root,
+                       steps=2, overwrite=True)  # fmt: skip
+    assert (run / "checkpoint.pt").is_file()
+
+
+def test_an_overwriting_run_that_fails_before_its_first_checkpoint_puts_the_old_run_back(tmp_path, tiny_mnist_root):
+    run = tmp_path / "run"
+    train_tiny(run, tiny_mnist_root, steps=4)
+    before = {name: (run / name).read_bytes() for name in ("checkpoint.pt", "run.json", "config.json")}
+    overrides = dict(TINY_MNIST, **{"loss.nan_after": 2, "train.checkpoint_every": 10})
+    with pytest.raises(TrainingError, match="non-finite"):
+        ganzoo.train("vanilla-mnist", loss="spy", steps=20, out=run, overwrite=True, data_dir=tiny_mnist_root,
+                     overrides=overrides, quiet=True, registry=make_registry(SpyPlugin))  # fmt: skip
+    assert {name: (run / name).read_bytes() for name in before} == before
+    assert siblings(run) == ["data", "run"]  # nothing left aside
+
+
+def test_an_overwriting_run_with_a_checkpoint_replaces_the_old_run(tmp_path, tiny_mnist_root):
+    run = tmp_path / "run"
+    train_tiny(run, tiny_mnist_root, steps=4)
+    overrides = dict(TINY_MNIST, **{"loss.nan_after": 7, "train.checkpoint_every": 3})
+    with pytest.raises(TrainingError, match="non-finite"):
+        ganzoo.train("vanilla-mnist", loss="spy", steps=20, out=run, overwrite=True, data_dir=tiny_mnist_root,
+                     overrides=overrides, quiet=True, registry=make_registry(SpyPlugin))  # fmt: skip
+    assert ckpt.load_checkpoint(run / "checkpoint.pt")["step"] == 6  # the new run's
+    assert json.loads((run / "run.json").read_text())["status"] == "failed"
+    train_tiny(run, tiny_mnist_root, steps=3, overwrite=True)
+    assert json.loads((run / "run.json").read_text())["status"] == "finished"
+    assert siblings(run) == ["data", "run"]
+
+
+def test_a_run_in_use_is_neither_resumed_nor_overwritten(tmp_path, tiny_mnist_root):
+    run = tmp_path / "run"
+    train_tiny(run, tiny_mnist_root, steps=2)
+    held = RunLock(run)  # as a live `ganzoo train` holds it
+    try:
+        before = (run / "checkpoint.pt").read_bytes()
+        with pytest.raises(RunDirectoryError, match=r"in use by ganzoo pid \d+ on "):
+            ganzoo.train(resume=run, steps=4, quiet=True, data_dir=tiny_mnist_root, download=False)
+        with pytest.raises(RunDirectoryError, match="in use"):
+            train_tiny(run, tiny_mnist_root, steps=2, overwrite=True)
+        assert (run / "checkpoint.pt").read_bytes() == before
+    finally:
+        held.release()
+    ganzoo.train(resume=run, steps=4, quiet=True, data_dir=tiny_mnist_root, download=False)
+    assert ckpt.load_checkpoint(run / "checkpoint.pt")["step"] == 4
