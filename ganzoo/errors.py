@@ -9,6 +9,7 @@ traceback; the Python API raises it like any exception.
 from __future__ import annotations
 
 import difflib
+import errno
 import os
 from typing import IO, Any, Iterable, Optional
 
@@ -101,3 +102,29 @@ class TrainingError(GanzooError):
 
 class CheckpointError(GanzooError):
     """A checkpoint that is missing, corrupt or does not match the run."""
+
+
+class FileSystemError(GanzooError):
+    """The operating system refused to read or write a file (permissions, a full disk ...)."""
+
+
+#: errno -> (why, fix) for the failures a user can do something about.
+_OS_ERROR_ADVICE = {
+    errno.EACCES: ("there is no permission to write or read there", "choose a location you may write to, or fix its permissions"),
+    errno.EPERM: ("the operation is not permitted there", "choose a location you may write to, or fix its permissions"),
+    errno.EROFS: ("the file system is read-only", "choose a location on a writable file system"),
+    errno.ENOSPC: ("the disk is full", "free some space, or choose a location on another disk"),
+    errno.EDQUOT: ("the disk quota is exhausted", "free some space, or choose a location on another disk"),
+    errno.ENAMETOOLONG: ("the file name is too long for the file system", "choose a shorter name or path"),
+    errno.ENOENT: ("it does not exist", "check the path"),
+    errno.ENOTDIR: ("a part of the path is a file, not a folder", "check the path"),
+    errno.EISDIR: ("it is a folder where a file was expected", "check the path"),
+}
+
+
+def from_os_error(exc: OSError) -> FileSystemError:
+    """A :class:`FileSystemError` in words for an ``OSError`` (which names the file when it can)."""
+    where = exc.filename if exc.filename else "a file"
+    why, fix = _OS_ERROR_ADVICE.get(exc.errno, ("", "check the path, its permissions and the free disk space"))
+    detail = exc.strerror or str(exc) or type(exc).__name__
+    return FileSystemError(f"could not read or write {where}: {detail}", why, fix)

@@ -126,3 +126,38 @@ def test_user_errors_exit_non_zero_without_traceback():
     assert out.returncode == 2
     assert "did you mean vanilla-mnist" in out.stderr
     assert "Traceback" not in out.stderr + out.stdout
+
+
+RING_TINY = ["--steps", "2", "--set", "generator.hidden=[8]", "--set", "discriminator.hidden=[8]",
+             "--set", "dataset.samples=256"]
+
+
+@pytest.mark.parametrize("code, words", [(28, "the disk is full"), (30, "the file system is read-only"),
+                                         (13, "there is no permission")])
+def test_what_the_operating_system_refuses_is_an_error_in_words(runner, tmp_path, monkeypatch, code, words):
+    import errno
+
+    from ganzoo.engine import checkpoint as ckpt
+
+    assert code in (errno.ENOSPC, errno.EROFS, errno.EACCES)
+
+    def refuse(path, data):
+        raise OSError(code, os.strerror(code), str(path))
+
+    monkeypatch.setattr(ckpt, "atomic_write_bytes", refuse)
+    result = runner.invoke(cli, ["train", "ring-8", "--out", str(tmp_path / "run"), *RING_TINY])
+    assert result.exit_code == 1, result.output
+    assert "could not read or write" in result.output and "config.json" in result.output
+    assert words in result.output and "Fix:" in result.output
+    assert "Traceback" not in result.output and not isinstance(result.exception, OSError)
+
+
+def test_ctrl_c_before_training_exits_with_130(runner, tmp_path, monkeypatch):
+    import ganzoo.engine.api as api
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(api, "resolve_run", interrupted)
+    result = runner.invoke(cli, ["train", "ring-8", "--out", str(tmp_path / "run"), *RING_TINY])
+    assert result.exit_code == 130 and "Interrupted." in result.output

@@ -38,6 +38,21 @@ class LazyGroup(click.Group):
             return getattr(importlib.import_module(module_name), attribute)
         return _plugin_commands().get(name)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        # The boundary between ganzoo and the shell: what the operating system refuses
+        # (a read-only folder, a full disk) is reported in words, not as a traceback.
+        try:
+            return super().invoke(ctx)
+        except OSError as exc:
+            from ganzoo.errors import from_os_error
+
+            raise from_os_error(exc) from None
+        except KeyboardInterrupt:
+            # Ctrl-C before training started (a stop during training is handled by the
+            # engine, which saves a checkpoint): the shell's code for SIGINT, as documented.
+            click.echo("Interrupted.", err=True)
+            ctx.exit(130)
+
 
 def _plugin_commands() -> dict[str, click.Command]:
     from ganzoo.registry import get_registry

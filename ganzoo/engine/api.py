@@ -28,7 +28,7 @@ from torch import nn
 import ganzoo
 from ganzoo.data import InMemoryData, resolve_data_root
 from ganzoo.engine import checkpoint as ckpt
-from ganzoo.engine.config import build_config, load_config_file, resumed_config
+from ganzoo.engine.config import build_config, check_saved_config, load_config_file, resumed_config
 from ganzoo.engine.loop import Distributed, Interrupted, TrainResult, training_loop
 from ganzoo.engine.report import Reporter
 from ganzoo.engine.run_directory import Replacement, RunLock, check_new_run_dir
@@ -362,14 +362,15 @@ def _read_run_config(run_dir: Path) -> dict[str, Any]:
     path = run_dir / CONFIG_NAME
     if not path.is_file():
         raise RunDirectoryError(
-            f"cannot resume from {run_dir}",
+            f"{run_dir} is not a ganzoo run",
             f"it has no {CONFIG_NAME}" + ("" if run_dir.is_dir() else " (the directory does not exist)"),
-            "give --resume the directory of an earlier ganzoo train run",
+            "give the directory of an earlier `ganzoo train` run",
         )
     try:
         config = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:
+    except ValueError as exc:  # UnicodeDecodeError included
         raise RunDirectoryError(f"{path} is not valid JSON", str(exc), "restore the run's config.json") from None
+    check_saved_config(config)
     config.pop("ganzoo_version", None)
     return config
 

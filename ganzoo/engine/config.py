@@ -85,6 +85,8 @@ CHOICES = {
     "precision": ("fp32", "bf16", "fp16"),
     "optimizer_impl": ("auto", "fused", "foreach", "for-loop"),
 }
+#: The largest train.seed (as numpy's seeds: 32 bits).
+MAX_SEED = 2**32 - 1
 POSITIVE = ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "grid_size", "eval_samples")
 NON_NEGATIVE = ("eval_every", "n_critic", "d_warmup_steps", "grad_clip", "r1_gamma", "ema_halflife_kimg", "num_workers", "seed")
 
@@ -211,6 +213,8 @@ def load_config_file(path: Path) -> tuple[dict[str, str], list[tuple[str, Any]]]
         raise ConfigError(f"config file {path} does not exist", "", "check the path given to --config") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML", str(exc), "fix the file's syntax") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"config file {path} is not UTF-8 text", str(exc), "save it as UTF-8 (TOML requires it)") from None
     names: dict[str, str] = {}
     overrides: list[tuple[str, Any]] = []
     for key, value in document.items():
@@ -280,6 +284,10 @@ def validate_train(train: Mapping[str, Any]) -> None:
     for key in NON_NEGATIVE:
         if train[key] < 0:
             raise ConfigError(f"train.{key} must not be negative, got {train[key]}", "", f"set train.{key} to 0 or more")
+    if train["seed"] > MAX_SEED:
+        # Each epoch's data order is seeded with seed * 1_000_003 + epoch, which must fit 64 bits.
+        raise ConfigError(f"train.seed must be at most {MAX_SEED} (2**32 - 1), got {train['seed']}", "",
+                          "use a smaller seed")  # fmt: skip
     for key in ("lr_g", "lr_d"):
         if not train[key] > 0:
             raise ConfigError(f"train.{key} must be a positive learning rate, got {train[key]}", "", "use e.g. 2e-4")
@@ -296,6 +304,45 @@ def validate_train(train: Mapping[str, Any]) -> None:
             "torch has a fused kernel for Adam but not for RMSprop",
             "use train.optimizer_impl=auto, foreach or for-loop",
         )
+
+
+def check_saved_config(config: Any) -> None:
+    """A run's config.json has the layout ganzoo writes: refuse an edited or damaged one in words."""
+    problem = None
+    if not isinstance(config, dict):
+        problem = f"it holds a JSON {type(config).__name__}, not an object"
+    else:
+        for section in ("generator", "discriminator", "loss", "dataset"):
+            part = config.get(section)
+            if not (isinstance(part, dict) and isinstance(part.get("name"), str) and isinstance(part.get("params"), dict)):
+                problem = f"its {section!r} section is missing or lacks a name and params"
+                break
+        else:
+            if not isinstance(config.get("train"), dict):
+                problem = "its 'train' section is missing"
+            else:
+                for key, value in config["train"].items():
+                    default = TRAIN_DEFAULTS.get(key)
+                    if default is not None and not _same_kind(value, default):
+                        problem = f"train.{key} is {value!r}, not {_KIND_WORDS.get(type(default), 'what ganzoo writes')}"
+                        break
+    if problem:
+        raise ConfigError(
+            "the run's config.json is not one ganzoo wrote",
+            problem,
+            "restore the run's config.json (a run cannot continue from an edited one)",
+        )
+
+
+_KIND_WORDS = {bool: "true or false", int: "a number", float: "a number", str: "a string", list: "a list"}
+
+
+def _same_kind(value: Any, default: Any) -> bool:
+    if isinstance(default, bool) or isinstance(value, bool):
+        return isinstance(value, bool) == isinstance(default, bool)
+    if isinstance(default, (int, float)):
+        return isinstance(value, (int, float))
+    return isinstance(value, type(default))
 
 
 def resumed_config(saved: dict[str, Any], overrides: Iterable[tuple[str, Any]]) -> dict[str, Any]:

@@ -104,6 +104,7 @@ def test_ints_widen_to_floats_and_integral_floats_narrow(registry):
         ("train.betas_d", [0.5, 1.5], "two numbers in"),
         ("train.precision", "fp8", "must be one of fp32, bf16, fp16"),
         ("train.grad_clip", -1.0, "must not be negative"),
+        ("train.seed", 2**32, r"seed must be at most 4294967295"),  # the data order's seed must fit 64 bits
     ],
 )
 def test_bad_values_are_clear_errors(registry, key, value, message):
@@ -129,6 +130,10 @@ def test_bad_toml_is_a_clear_error(tmp_path: Path):
         load_config_file(bad)
     with pytest.raises(ConfigError, match="does not exist"):
         load_config_file(tmp_path / "missing.toml")
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(b"\xff\xfe[train]\n")
+    with pytest.raises(ConfigError, match="not UTF-8 text"):
+        load_config_file(latin)
     odd = tmp_path / "odd.toml"
     odd.write_text("optimizer = 'sgd'\n")
     with pytest.raises(ConfigError, match="unexpected top-level key"):
@@ -162,3 +167,22 @@ def test_cuda_asked_for_but_absent_is_a_clear_error():
         resolve_device("cuda")
     with pytest.raises(ConfigError, match="CUDA is not available"):
         resolve_device("cuda:1")
+
+
+@pytest.mark.parametrize(
+    "edit, problem",
+    [
+        (lambda c: [1, 2], "holds a JSON list"),
+        (lambda c: {k: v for k, v in c.items() if k != "dataset"}, "'dataset' section is missing"),
+        (lambda c: {**c, "train": {**c["train"], "steps": "abc"}}, "train.steps is 'abc', not a number"),
+        (lambda c: {**c, "train": None}, "'train' section is missing"),
+    ],
+)
+def test_an_edited_run_config_is_refused_in_words(registry, edit, problem):
+    from ganzoo.engine.config import check_saved_config
+
+    saved = build_config(registry, "ring-8")
+    check_saved_config(saved)  # what ganzoo wrote passes
+    with pytest.raises(ConfigError, match=problem) as caught:
+        check_saved_config(edit(saved))
+    assert "not one ganzoo wrote" in caught.value.what

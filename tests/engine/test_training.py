@@ -243,6 +243,22 @@ def test_resume_errors(tmp_path, tiny_mnist_root):
     (run / "checkpoint.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError, match="cannot be read"):
         ganzoo.train(resume=run, steps=10, quiet=True, data_dir=tiny_mnist_root)
+    (run / "checkpoint.pt").write_bytes(b"")  # a zero-byte file once broke the message itself
+    with pytest.raises(CheckpointError, match="cannot be read"):
+        ganzoo.train(resume=run, steps=10, quiet=True, data_dir=tiny_mnist_root)
+
+
+class _RunsCode:
+    def __reduce__(self):
+        return (print, ("this must never run",))
+
+
+def test_a_checkpoint_with_pickled_code_is_refused_without_advice_to_unpickle_it(tmp_path, capsys):
+    torch.save({"format": ckpt.FORMAT, "payload": _RunsCode()}, tmp_path / "checkpoint.pt")
+    with pytest.raises(CheckpointError, match="safe loader refused it") as caught:
+        ckpt.load_checkpoint(tmp_path / "checkpoint.pt")
+    assert "weights_only" not in caught.value.message
+    assert "this must never run" not in capsys.readouterr().out
 
 
 def test_a_failed_checkpoint_write_leaves_the_previous_one_loadable(tmp_path, tiny_mnist_root, monkeypatch):
