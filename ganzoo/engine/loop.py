@@ -409,12 +409,15 @@ def training_loop(
     def check_finite(d_loss: Optional[Tensor], g_loss: Optional[Tensor]) -> None:
         bad = [name for name, value in (("D", d_loss), ("G", g_loss)) if value is not None and not math.isfinite(value.item())]
         if bad:
+            # Resuming cannot change learning rates or precision, so the way on is a new run.
+            kept = (f"the last good checkpoint, {run_dir / ckpt.CHECKPOINT_NAME}, stays for sampling and eval"
+                    if (run_dir / ckpt.CHECKPOINT_NAME).is_file() else "no checkpoint had been written yet")  # fmt: skip
             raise TrainingError(
                 f"the {' and '.join(bad)} loss became non-finite at step {step}",
                 "training diverged (a learning rate too high, fp16 overflow, or a loss that needs "
-                "a penalty); no checkpoint was written after this point",
-                f"lower the learning rates or use --precision fp32/bf16, then resume from the last "
-                f"checkpoint in {run_dir} or start again",
+                f"a penalty); {kept}",
+                "start a new run with lower learning rates (--set train.lr_g=... --set train.lr_d=...), "
+                "or with --precision fp32 or bf16 if this one used fp16",
             )
 
     # On CUDA a per-step .item() would stall the GPU; there we check at logging steps only.

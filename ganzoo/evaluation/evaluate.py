@@ -146,6 +146,26 @@ def choose_metrics(requested: Optional[Sequence[str]], info: DataInfo, has_mixtu
     return chosen
 
 
+def minimum_samples(families: Sequence[str]) -> int:
+    """The fewest samples every one of these metric families can be computed from."""
+    from ganzoo.metrics.manifold import DC_K, PR_K
+
+    # A covariance (FID) or kernel mean (KID) needs two; k-nearest-neighbour radii need k + 1.
+    needs = {"pr": PR_K + 1, "dc": DC_K + 1}
+    return max([2] + [needs.get(family, 2) for family in families])
+
+
+def check_sample_count(n: int, families: Sequence[str], option: str = "--n") -> None:
+    """Refuse ``n`` samples, before any is generated, if a requested metric cannot use that few."""
+    fewest = minimum_samples(families)
+    if n < fewest:
+        raise EvaluationError(
+            f"{option} must be at least {fewest} for {', '.join(families)}, got {n}",
+            "statistics need more than one sample, and the k-nearest-neighbour metrics (pr, dc) k + 1",
+            f"use {option} 10000 (the published figures' count)" if option == "--n" else f"set {option} to 10000",
+        )
+
+
 def evaluate(
     generator: nn.Module,
     *,
@@ -173,14 +193,13 @@ def evaluate(
     """
     import ganzoo
 
-    if n < 2:
-        raise EvaluationError(f"--n must be at least 2, got {n}", "statistics need more than one sample", "use --n 10000")
     registry = registry or ganzoo.get_registry()
     device = torch.device(device)
     started = time.perf_counter()
     if reference is None:
         reference = build_reference(dataset, dataset_params, data_dir, registry)
     families = choose_metrics(metrics, info, getattr(reference, "mixture_centres", None) is not None)
+    check_sample_count(n, families)
     if extractor is not None and metrics and "classes" in metrics:
         raise EvaluationError(
             "the class histogram needs a classifier, and Inception-v3 features come without one",

@@ -12,7 +12,7 @@ from typing import Any, Callable
 import torch
 from torch import nn
 
-from ganzoo.evaluation.evaluate import build_reference, choose_metrics, evaluate
+from ganzoo.evaluation.evaluate import build_reference, check_sample_count, choose_metrics, evaluate
 from ganzoo.specs import DataInfo
 
 #: Cheap families only: the class histogram and manifold metrics add little during training.
@@ -35,6 +35,7 @@ def build_training_evaluator(config: dict[str, Any], info: DataInfo, device: tor
     # Fail before training starts (missing extractor, no reference data), not at the first evaluation.
     reference = build_reference(dataset, params, data_dir, registry)
     choose_metrics(families, info, has_mixture=getattr(reference, "mixture_centres", None) is not None)
+    check_sample_count(n, families, option="train.eval_samples")
     if info.modality == "image":
         from ganzoo.evaluation.extractors import extractor_for_dataset, load_extractor
 

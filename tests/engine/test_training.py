@@ -353,7 +353,7 @@ def test_non_finite_loss_stops_with_a_clear_error_and_keeps_the_last_good_checkp
         ganzoo.train("vanilla-mnist", loss="spy", steps=20, out=run, data_dir=tiny_mnist_root, overrides=overrides,
                      quiet=True, registry=registry)  # fmt: skip
     assert caught.value.exit_code != 0
-    assert "resume from the last checkpoint" in caught.value.message
+    assert "last good checkpoint" in caught.value.why and "start a new run with lower learning rates" in caught.value.fix
     state = ckpt.load_checkpoint(run / "checkpoint.pt")
     assert state["step"] == 6
     assert all(torch.isfinite(t).all() for t in state["generator"].values())

@@ -90,7 +90,22 @@ def test_metrics_that_do_not_apply_are_refused_in_words(runs):
     result = CliRunner().invoke(cli, ["eval", str(runs / "vanilla-mnist"), "--metrics", "FDI", "--data-dir", str(runs / "data")])
     assert result.exit_code == 1 and "unknown metric 'FDI'" in result.output and "did you mean 'fid'" in result.output
     result = CliRunner().invoke(cli, ["eval", str(runs / "vanilla-mnist"), "--n", "1", "--data-dir", str(runs / "data")])
-    assert result.exit_code == 1 and "at least 2" in result.output
+    assert result.exit_code == 1 and "at least" in result.output
+    # Every family's minimum is checked before any sample is made: pr's and dc's k + 1 too.
+    result = CliRunner().invoke(cli, ["eval", str(runs / "vanilla-mnist"), "--n", "5", "--metrics", "fid,dc",
+                                      "--data-dir", str(runs / "data")])  # fmt: skip
+    assert result.exit_code == 1 and "--n must be at least 6 for fid, dc, got 5" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_too_few_evaluation_samples_are_refused_before_training(tmp_path):
+    from ganzoo.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="train.eval_samples must be at least 2") as caught:
+        ganzoo.train("ring-8", steps=4, out=tmp_path / "run", quiet=True,
+                     overrides={"train.eval_every": 2, "train.eval_samples": 1, "dataset.samples": 256})  # fmt: skip
+    assert "set train.eval_samples to 10000" in caught.value.fix
+    assert not (tmp_path / "run").exists()
 
 
 def test_an_extractor_file_with_a_wrong_hash_is_refused(tmp_path):
