@@ -18,13 +18,15 @@ import click
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Dataset root for the reference split. Default: $GANZOO_DATA_DIR, else a per-user cache.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Also write the results as JSON to this file.")
+@click.option("--force", is_flag=True, help="Replace an existing --out file.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of a table.")
 @click.option("--inception", type=click.Path(dir_okay=False, path_type=Path),
               help="Compute image metrics on Inception-v3 features from this local weights file "
                    "(torchvision's inception_v3_google-0cc3c7bd.pth or a .safetensors copy). Never downloaded.")
 @click.option("--inception-sha256", metavar="HEX", help="Refuse the --inception file unless it has this sha256.")
 def eval_command(target: str, n: int, metrics: Optional[str], seed: int, device: str, data_dir: Optional[Path],
-                 out: Optional[Path], as_json: bool, inception: Optional[Path], inception_sha256: Optional[str]) -> None:
+                 out: Optional[Path], force: bool, as_json: bool, inception: Optional[Path],
+                 inception_sha256: Optional[str]) -> None:
     """Evaluate TARGET: a run directory (its EMA generator) or a published model (name, folder or .safetensors).
 
     Image metrics are computed in the feature space of a LeNet classifier that
@@ -46,6 +48,8 @@ def eval_command(target: str, n: int, metrics: Optional[str], seed: int, device:
     from ganzoo.engine.runtime import resolve_device
     from ganzoo.evaluation.targets import append_run_evaluation, evaluate_target, is_run_dir
 
+    if out is not None and out.exists() and not force:  # refused before the minutes of evaluation, not after
+        raise click.UsageError(f"{out} exists; pass --force to replace it, or choose another --out")
     families = [m.strip() for m in metrics.split(",") if m.strip()] if metrics else None
     extractor = None
     if inception is not None:
@@ -56,14 +60,18 @@ def eval_command(target: str, n: int, metrics: Optional[str], seed: int, device:
         raise click.UsageError("--inception-sha256 pins an --inception file; give --inception PATH as well")
     evaluation, record = evaluate_target(target, n=n, metrics=families, seed=seed, device=str(resolve_device(device)),
                                          data_dir=data_dir, extractor=extractor)  # fmt: skip
-    if is_run_dir(Path(target)):
-        append_run_evaluation(Path(target), record)
-    if out is not None:
-        atomic_write_bytes(out, (json.dumps(record, indent=2) + "\n").encode())
+    # Shown first, so that a file that cannot be written loses no result.
     if as_json:
         click.echo(json.dumps(record, indent=2))
-        return
-    _print(record)
+    else:
+        _print(record)
+    if is_run_dir(Path(target)):
+        _, set_aside = append_run_evaluation(Path(target), record)
+        if set_aside is not None:
+            click.echo(f"warning: the run's eval.json could not be read; it was kept as {set_aside} and a new "
+                       "one started", err=True)  # fmt: skip
+    if out is not None:
+        atomic_write_bytes(out, (json.dumps(record, indent=2) + "\n").encode())
 
 
 def _print(record: dict) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import os
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
@@ -79,13 +80,22 @@ def _evaluate_target(target: str | Path, *, n: int, metrics: Optional[Sequence[s
     return evaluation, record
 
 
-def append_run_evaluation(run_dir: Path, record: dict[str, Any]) -> Path:
-    """Append ``record`` to ``RUN_DIR/eval.json`` atomically; return the file."""
+def append_run_evaluation(run_dir: Path, record: dict[str, Any]) -> tuple[Path, Optional[Path]]:
+    """Append ``record`` to ``RUN_DIR/eval.json`` atomically.
+
+    Returns the file, and where an unreadable earlier ``eval.json`` was moved
+    (``eval.json.unreadable-TIMESTAMP``, kept rather than overwritten), else None.
+    """
     path = Path(run_dir) / RUN_EVAL_NAME
+    set_aside = None
     try:
         data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    except ValueError:
+        if not (isinstance(data, dict) and isinstance(data.get("evaluations", []), list)):
+            raise ValueError("not an eval.json object")
+    except ValueError:  # bad JSON, bad UTF-8, or another layout: keep it, start afresh
+        set_aside = path.with_name(f"{RUN_EVAL_NAME}.unreadable-{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}")
+        os.replace(path, set_aside)
         data = {}
     data = {"format": EVAL_FORMAT, "evaluations": list(data.get("evaluations") or []) + [record]}
     atomic_write_bytes(path, (json.dumps(data, indent=2) + "\n").encode())
-    return path
+    return path, set_aside

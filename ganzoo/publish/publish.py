@@ -176,14 +176,16 @@ def _hardware(environment: dict[str, Any]) -> str:
 def _latest_evaluation(run_dir: Path) -> Optional[dict[str, Any]]:
     data = _read_json(run_dir / RUN_EVAL_NAME)
     evaluations = data.get("evaluations") or []
-    return evaluations[-1] if evaluations else None
+    return evaluations[-1] if isinstance(evaluations, list) and evaluations and isinstance(evaluations[-1], dict) else None
 
 
 def _read_json(path: Path) -> dict[str, Any]:
+    """A JSON object from ``path``; {} when it is missing, unreadable or not an object (the card then omits it)."""
     try:
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        data = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     except ValueError:
         return {}
+    return data if isinstance(data, dict) else {}
 
 
 def _move_into_place(staging: Path, target: Path) -> None:

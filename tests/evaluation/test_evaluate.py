@@ -151,3 +151,23 @@ def test_the_extractors_recorded_accuracy_matches_a_re_measurement(real_data_dir
         test = ganzoo.get_registry().get("dataset", dataset).build(real_data_dir, train=False, download=False)
         images = test.x.float() * test.scale + test.shift
         assert accuracy(extractors.load_extractor(spec), images, test.y) == pytest.approx(config["test_accuracy"], abs=1e-9)
+
+
+def test_an_unreadable_eval_json_is_kept_aside_and_an_existing_out_file_needs_force(runs, tmp_path):
+    import shutil
+
+    run = tmp_path / "ring"
+    shutil.copytree(runs / "ring-8", run)
+    (run / "eval.json").write_text("garbage{")
+    (tmp_path / "results.json").write_text("earlier results")
+    args = ["eval", str(run), "--n", "200", "--out", str(tmp_path / "results.json")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2 and "--force" in result.output  # refused before evaluating
+    assert (tmp_path / "results.json").read_text() == "earlier results"
+    result = CliRunner().invoke(cli, [*args, "--force"])
+    assert result.exit_code == 0, result.output
+    kept = [p for p in run.iterdir() if p.name.startswith("eval.json.unreadable-")]
+    assert len(kept) == 1 and kept[0].read_text() == "garbage{"
+    assert "could not be read" in result.output
+    assert len(json.loads((run / "eval.json").read_text())["evaluations"]) == 1
+    assert json.loads((tmp_path / "results.json").read_text())["metrics"]

@@ -115,6 +115,17 @@ def test_evaluation_results_go_into_the_card_under_their_pinned_names(runs, tmp_
     assert "| `fid[lenet-mnist@0123abcd]` | 12.5 | lower |" in body
 
 
+def test_a_run_whose_eval_json_is_not_an_object_publishes_without_evaluation(runs, tmp_path):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(runs / "vanilla-mnist", run)
+    (run / "eval.json").write_text("[1, 2]")
+    folder = publish_module.publish(run, to=tmp_path / "models", data_dir=runs / "data")
+    meta, _ = split_front_matter((folder / "README.md").read_text())
+    assert yaml.safe_load(meta)["library_name"] == "ganzoo"
+
+
 def test_an_existing_model_is_replaced_only_with_force_and_a_failed_publish_keeps_it(runs, tmp_path, monkeypatch):
     folder = publish(runs, "vanilla-mnist", tmp_path)
     weights = (folder / "model.safetensors").read_bytes()
