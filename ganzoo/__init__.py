@@ -14,6 +14,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from ganzoo.errors import (
+    CheckpointError,
+    ConfigError,
+    DataNotFoundError,
+    GanzooError,
+    RunDirectoryError,
+    TrainingError,
+    UnknownNameError,
+)
 from ganzoo.hookspecs import HOOK_CONTRACT_VERSION, hookimpl
 from ganzoo.specs import (
     CommandSpec,
@@ -31,6 +40,13 @@ __version__ = "0.1.0"
 
 __all__ = [
     "HOOK_CONTRACT_VERSION",
+    "CheckpointError",
+    "ConfigError",
+    "DataNotFoundError",
+    "GanzooError",
+    "RunDirectoryError",
+    "TrainingError",
+    "UnknownNameError",
     "CommandSpec",
     "DataInfo",
     "DatasetSpec",

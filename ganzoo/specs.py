@@ -44,8 +44,15 @@ class SpecError(ValueError):
     """A spec is malformed: bad name, non-JSON defaults, wrong types."""
 
 
+#: Names become folder and file names; file systems allow 255 bytes, and suffixes are added.
+MAX_NAME_LENGTH = 100
+
+
 def validate_name(name: object, what: str = "name") -> str:
     """Return ``name`` if it matches ``[a-z0-9][a-z0-9-]*``, else raise SpecError."""
+    if isinstance(name, str) and len(name) > MAX_NAME_LENGTH:
+        raise SpecError(f"invalid {what} {name[:20]!r}...: {len(name)} characters, at most {MAX_NAME_LENGTH} "
+                        "because names become file names")  # fmt: skip
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
         raise SpecError(
             f"invalid {what} {name!r}: names must match [a-z0-9][a-z0-9-]* "

@@ -17,7 +17,8 @@ import click
 @click.option("--class", "class_", type=int, help="Class to draw (class-conditional models).")
 @click.option("--interpolate", is_flag=True, help="A strip walking the latent space between two noise vectors.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
-@click.option("--force", is_flag=True, help="Overwrite existing output files.")
+@click.option("--force", is_flag=True, help="Overwrite existing output files (with --out-dir, also remove the "
+                                           "numbered images of an earlier, larger draw).")
 def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path], out_dir: Optional[Path],
                    class_: Optional[int], interpolate: bool, device: str, force: bool) -> None:
     """Draw samples from MODEL: a name from the zoo (ganzoo list marks recipes with weights), a folder or a .safetensors file.
@@ -39,12 +40,18 @@ def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path],
     n = n if n is not None else (10 if interpolate else 64)
     if n < 1 or n > 100_000:
         raise SampleError(f"--n must be between 1 and 100000, got {n}", "", "pass --n between 1 and 100000")
+    if interpolate and n < 2:
+        raise SampleError(f"--interpolate needs at least 2 frames, got --n {n}", "a strip walks from one noise vector "
+                          "to another", "pass --n 2 or more (default 10)")  # fmt: skip
+    if out is not None and out.suffix.lower() != ".png":
+        raise SampleError(f"--out {out} is not a .png file", "ganzoo writes sample grids as PNG",
+                          f"name it {out.with_suffix('.png')}")  # fmt: skip
     loaded = load_model(model, device=resolve_device(device))
     name = loaded.config.get("name") or Path(model).stem
     labels = sampling.class_labels(loaded, class_, n)
     if out_dir is not None:
         paths = sampling.write_images(loaded, out_dir, n=n, seed=seed, labels=labels, force=force, interpolate=interpolate)
-        click.echo(f"wrote {len(paths)} images to {out_dir}")
+        click.echo(f"wrote {len(paths)} image{'s' if len(paths) != 1 else ''} to {out_dir}")
         return
     out = out or Path(f"{name}-seed{seed}{'-interp' if interpolate else ''}.png")
     sampling.write_grid(loaded, out, n=n, seed=seed, labels=labels, force=force, interpolate=interpolate)

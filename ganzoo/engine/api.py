@@ -39,7 +39,7 @@ from ganzoo.specs import DataInfo
 CONFIG_NAME = "config.json"
 RUN_INFO_NAME = "run.json"
 
-Overrides = Union[Mapping[str, Any], Iterable[tuple[str, Any]]]
+Overrides = Union[Mapping[str, Any], Iterable[Union[tuple[str, Any], str]]]
 
 
 def train(
@@ -91,7 +91,7 @@ def train(
         dist = dist or Distributed.from_environment()
         explicit = explicit_overrides(steps=steps, batch_size=batch_size, seed=seed, device=device, precision=precision,
                                       compile=compile)  # fmt: skip
-        override_list = list(overrides.items() if isinstance(overrides, Mapping) else overrides)
+        override_list = _override_pairs(overrides)
 
         # Configuration and run directory.
         old_run_lock: Optional[RunLock] = None
@@ -214,7 +214,30 @@ COLLECTIVE_TIMEOUT = _dt.timedelta(hours=2)
 
 def explicit_overrides(**train_values: Any) -> list[tuple[str, Any]]:
     """The dedicated options (``steps=``, ``seed=`` ...) as ``train.*`` overrides; None means not given."""
-    return [(f"train.{key}", value) for key, value in train_values.items() if value is not None]
+    # A torch.device is accepted where a device name is: the config holds its name.
+    return [(f"train.{key}", str(value) if isinstance(value, torch.device) else value)
+            for key, value in train_values.items() if value is not None]  # fmt: skip
+
+
+def _override_pairs(overrides: Overrides) -> list[tuple[str, Any]]:
+    """``{"k": v}``, ``[("k", v)]`` or ``["k=v"]`` (as on the command line) as a list of pairs."""
+    from ganzoo.engine.config import parse_assignment
+
+    if isinstance(overrides, Mapping):
+        return list(overrides.items())
+    if isinstance(overrides, str):
+        raise ConfigError("overrides must be a mapping or a list, not one string", f"got {overrides!r}",
+                          f"pass [{overrides!r}] or {{'section.key': value}}")  # fmt: skip
+    pairs = []
+    for item in overrides:
+        if isinstance(item, str):
+            pairs.append(parse_assignment(item))
+        elif isinstance(item, (tuple, list)) and len(item) == 2:
+            pairs.append((item[0], item[1]))
+        else:
+            raise ConfigError(f"cannot read the override {item!r}", "each must be a (key, value) pair or 'key=value'",
+                              "pass e.g. {'train.lr_g': 1e-4} or ['train.lr_g=1e-4']")  # fmt: skip
+    return pairs
 
 
 def resolve_run(registry: Any, recipe: Optional[str], components: Mapping[str, Optional[str]],
@@ -227,6 +250,12 @@ def resolve_run(registry: Any, recipe: Optional[str], components: Mapping[str, O
                 "--resume continues a run with its own configuration",
                 "a recipe, components or a config file were given as well",
                 "drop them, or start a new run with --out",
+            )
+        if out is not None and Path(out).resolve() != Path(resume).resolve():
+            raise ConfigError(
+                "--resume continues a run in its own directory",
+                f"--out {out} names another one",
+                "drop --out (to copy a run elsewhere, copy its directory first and resume the copy)",
             )
         run_dir = Path(resume)
         return resumed_config(_read_run_config(run_dir), overrides), run_dir

@@ -353,6 +353,15 @@ def resumed_config(saved: dict[str, Any], overrides: Iterable[tuple[str, Any]]) 
     overrides = list(overrides)
     for key, _ in overrides:
         section, name = split_key(key)
+        if section == "train" and name not in TRAIN_DEFAULTS:
+            import difflib
+
+            close = difflib.get_close_matches(name, sorted(TRAIN_DEFAULTS), n=1)
+            raise ConfigError(
+                f"unknown key train.{name}",
+                f"did you mean train.{close[0]}?" if close else f"valid train keys: {', '.join(sorted(TRAIN_DEFAULTS))}",
+                f"resuming may change only {', '.join(sorted(RESUMABLE_KEYS))}",
+            )
         if section != "train" or name not in RESUMABLE_KEYS:
             raise ConfigError(
                 f"{section}.{name} cannot change when resuming",

@@ -17,7 +17,7 @@ from torch import nn
 
 from ganzoo.errors import GanzooError, UnknownNameError
 from ganzoo.publish.store import CONFIG_NAME, WEIGHTS_NAME, is_extractor_folder, resolve_model
-from ganzoo.publish.weights import WeightsError, load_state_strictly, load_weights
+from ganzoo.publish.weights import WeightsError, check_state_fits, load_state_strictly, load_weights
 from ganzoo.specs import DataInfo
 
 MODEL_FORMAT = "ganzoo-model"
@@ -59,6 +59,13 @@ def load_model(name_or_path: str | Path, *, device: torch.device | str = "cpu", 
     import ganzoo
 
     registry = registry or ganzoo.get_registry()
+    if not isinstance(name_or_path, (str, Path)) or not str(name_or_path).strip():
+        raise GanzooError(f"no model given: {name_or_path!r}", "a model is named by a string or a path",
+                          "give a name such as 'vanilla-mnist', a folder or a .safetensors file")  # fmt: skip
+    if not isinstance(device, torch.device):
+        from ganzoo.engine.runtime import resolve_device
+
+        device = resolve_device(str(device))  # "cuda" without a GPU is refused in words here
     path = resolve_model(name_or_path)
     if is_extractor_folder(path if path.is_dir() else path.parent):
         raise WeightsError(
@@ -139,10 +146,21 @@ def _rebuild(registry: Any, kind: str, config: dict[str, Any], info: DataInfo, t
             f"it was published with {dist or 'an unknown distribution'}" + (f" {version}" if version else ""),
             f"pip install {dist}" + (f"=={version}" if version else "") if dist else "install the plugin that provides it",
         ) from None
-    model = spec.build(info, **part["params"])
     prefix = f"{kind}."
     state = {key[len(prefix):]: value for key, value in tensors.items() if key.startswith(prefix)}
-    load_state_strictly(model, state, f"{kind} {part['name']!r}", weights_file)
+    what = f"{kind} {part['name']!r}"
+    # Shapes first, on the meta device (no memory): a config.json edited to ask for huge
+    # layers is refused before anything is allocated, so a model folder cannot make
+    # ganzoo allocate more than its weights file holds.
+    try:
+        with torch.device("meta"):
+            probe = spec.build(info, **part["params"])
+    except Exception:  # a builder that cannot run on meta is checked after the real build
+        probe = None
+    if probe is not None:
+        check_state_fits(probe, state, what, weights_file)
+    model = spec.build(info, **part["params"])
+    load_state_strictly(model, state, what, weights_file)
     return model
 
 

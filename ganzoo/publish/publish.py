@@ -51,7 +51,8 @@ def publish(run_dir: str | Path, *, name: Optional[str] = None, to: str | Path |
     run_dir = Path(run_dir)
     config = _read_run_config(run_dir)
     run_info = _read_json(run_dir / RUN_INFO_NAME)
-    name = name or config.get("recipe") or config["generator"]["name"]
+    # Only None means "the default"; an empty --name is a mistake, not a request for it.
+    name = name if name is not None else (config.get("recipe") or config["generator"]["name"])
     try:
         validate_name(name, "model name")
     except SpecError as exc:

@@ -109,4 +109,8 @@ def write_images(model: Any, out_dir: Path, *, n: int, seed: int, labels: Option
         path = out_dir / f"{index:06d}.png"
         atomic_write_bytes(path, grid_png(image.unsqueeze(0), model.info, nrow=1))
         paths.append(path)
+    # A forced rewrite leaves no numbered image of an earlier, larger draw mixed in with this one.
+    for stale in out_dir.glob("[0-9][0-9][0-9][0-9][0-9][0-9].png"):
+        if int(stale.stem) >= n:
+            stale.unlink()
     return paths

@@ -75,6 +75,12 @@ def sha256_file(path: Path) -> str:
 
 def load_state_strictly(model: torch.nn.Module, state: Mapping[str, torch.Tensor], what: str, path: Path) -> None:
     """``load_state_dict(strict=True)`` with missing / unexpected keys and shape mismatches in words."""
+    check_state_fits(model, state, what, path)
+    model.load_state_dict(dict(state), strict=True)
+
+
+def check_state_fits(model: torch.nn.Module, state: Mapping[str, torch.Tensor], what: str, path: Path) -> None:
+    """Raise a WeightsError in words unless ``state`` has exactly ``model``'s keys and shapes (``model`` may be on meta)."""
     expected = model.state_dict()
     missing = sorted(set(expected) - set(state))
     extra = sorted(set(state) - set(expected))
@@ -93,4 +99,3 @@ def load_state_strictly(model: torch.nn.Module, state: Mapping[str, torch.Tensor
             "; ".join(details),
             "the config and the weights belong to different models: re-publish them together",
         )
-    model.load_state_dict(dict(state), strict=True)

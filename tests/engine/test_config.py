@@ -152,6 +152,8 @@ def test_resuming_may_change_only_cadence_keys(registry):
         resumed_config(saved, [("train.lr_g", 1.0)])
     with pytest.raises(ConfigError, match="cannot change when resuming"):
         resumed_config(saved, [("generator.hidden", [3])])
+    with pytest.raises(ConfigError, match=r"unknown key train.lrg. did you mean train.lr_g\?"):
+        resumed_config(saved, [("train.lrg", 0.1)])
 
 
 def test_devices():

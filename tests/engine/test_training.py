@@ -240,6 +240,8 @@ def test_resume_errors(tmp_path, tiny_mnist_root):
         ganzoo.train(resume=run, overrides={"train.lr_g": 1.0}, quiet=True, data_dir=tiny_mnist_root)
     with pytest.raises(ConfigError, match="own configuration"):
         ganzoo.train("ring-8", resume=run, quiet=True)
+    with pytest.raises(ConfigError, match="in its own directory"):
+        ganzoo.train(resume=run, out=tmp_path / "elsewhere", steps=10, quiet=True)
     (run / "checkpoint.pt").write_bytes(b"not a checkpoint")
     with pytest.raises(CheckpointError, match="cannot be read"):
         ganzoo.train(resume=run, steps=10, quiet=True, data_dir=tiny_mnist_root)
@@ -527,3 +529,16 @@ def test_short_run_on_real_mnist(tmp_path, real_data_dir):
                           overrides={"train.log_every": 10}, quiet=True)  # fmt: skip
     assert result.step == 30 and math.isfinite(result.last_stats["g_loss"])
     assert (tmp_path / "run" / "samples" / "final.png").is_file()
+
+
+def test_the_python_api_takes_a_torch_device_and_command_line_style_overrides(tmp_path, tiny_mnist_root):
+    result = ganzoo.train("vanilla-mnist", steps=2, out=tmp_path / "run", data_dir=tiny_mnist_root, quiet=True,
+                          device=torch.device("cpu"),
+                          overrides=[f"{key}={json.dumps(value)}" for key, value in TINY_MNIST.items()])  # fmt: skip
+    config = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert result.step == 2 and config["train"]["device"] == "cpu" and config["train"]["batch_size"] == 32
+    with pytest.raises(ganzoo.ConfigError, match="not one string"):
+        ganzoo.train("vanilla-mnist", steps=2, overrides="train.lr_g=0.1", quiet=True)
+    with pytest.raises(ganzoo.ConfigError, match="cannot read the override"):
+        ganzoo.train("vanilla-mnist", steps=2, overrides=[("a", "b", "c")], quiet=True)
+    assert issubclass(ganzoo.ConfigError, ganzoo.GanzooError)

@@ -146,10 +146,11 @@ def test_an_existing_model_is_replaced_only_with_force_and_a_failed_publish_keep
     assert load_model(folder, with_discriminator=True).discriminator is not None
 
 
-@pytest.mark.parametrize("name", ["../escape", "Bad Name", "a/b", ""])
+@pytest.mark.parametrize("name", ["../escape", "Bad Name", "a/b", "", "a" * 300])
 def test_names_that_are_not_safe_paths_are_refused(runs, tmp_path, name):
     result = CliRunner().invoke(cli, ["publish", str(runs / "vanilla-mnist"), "--name", name, "--to", str(tmp_path / "m")])
     assert result.exit_code != 0 and "Traceback" not in result.output
+    assert "cannot publish under the name" in result.output and not (tmp_path / "m").exists()
     assert not (tmp_path / "m").exists() or not any((tmp_path / "m").iterdir())
     assert not (tmp_path / "escape").exists()
 
@@ -173,6 +174,15 @@ def test_strict_loading_refuses_missing_extra_and_misshapen_weights(runs, tmp_pa
         ganzoo.load(folder)
     folder = publish(runs, "vanilla-mnist", tmp_path, force=True)
     _tamper(folder, lambda t, m: t.update({key: torch.zeros(3, 3)}))
+    with pytest.raises(WeightsError, match="shape mismatch"):
+        ganzoo.load(folder)
+
+
+def test_a_config_asking_for_huge_layers_is_refused_before_anything_is_allocated(runs, tmp_path, monkeypatch):
+    folder = publish(runs, "vanilla-mnist", tmp_path)
+    config = json.loads((folder / "config.json").read_text())
+    config["generator"]["params"]["hidden"] = [1_000_000, 1_000_000]  # 4 TB of float32 if built for real
+    (folder / "config.json").write_text(json.dumps(config))
     with pytest.raises(WeightsError, match="shape mismatch"):
         ganzoo.load(folder)
 
@@ -251,6 +261,20 @@ def test_out_dir_writes_single_images_and_never_overwrites(runs, tmp_path):
     assert result.exit_code == 2 and "not empty" in result.output
     result = runner.invoke(cli, ["sample", str(folder), "--out", str(tmp_path / "imgs" / "000000.png")])
     assert result.exit_code == 2 and "already exists" in result.output
+    (tmp_path / "imgs" / "notes.txt").write_text("mine")
+    result = runner.invoke(cli, ["sample", str(folder), "--n", "2", "--out-dir", str(tmp_path / "imgs"), "--force"])
+    assert result.exit_code == 0 and "wrote 2 images" in result.output
+    # The earlier draw's 000002-000004 are gone; what ganzoo did not write stays.
+    assert sorted(p.name for p in (tmp_path / "imgs").iterdir()) == ["000000.png", "000001.png", "notes.txt"]
+
+
+def test_sample_refuses_outputs_it_cannot_write_as_asked(runs, tmp_path):
+    folder = publish(runs, "vanilla-mnist", tmp_path)
+    result = CliRunner().invoke(cli, ["sample", str(folder), "--out", str(tmp_path / "grid.jpg")])
+    assert result.exit_code != 0 and "not a .png file" in result.output and "grid.png" in result.output
+    result = CliRunner().invoke(cli, ["sample", str(folder), "--interpolate", "--n", "1"])
+    assert result.exit_code != 0 and "at least 2 frames" in result.output
+    assert not any(p.suffix in (".jpg", ".png") for p in tmp_path.iterdir())
 
 
 def test_interpolation_walks_from_one_noise_vector_to_the_other(runs, tmp_path):
@@ -336,3 +360,15 @@ def test_sampling_a_training_run_says_to_publish_it_first(runs, tmp_path):
     (running / "run.json").write_text(json.dumps({**info, "status": "running"}))
     result = CliRunner().invoke(cli, ["sample", str(running), "--out", str(tmp_path / "y.png")])
     assert "its status is 'running'" in result.output and "only a finished or interrupted run" in result.output
+
+
+@pytest.mark.parametrize("bad", ["", "  ", None, 3])
+def test_load_refuses_what_is_not_a_model_name_in_words(bad):
+    with pytest.raises(GanzooError, match="no model given"):
+        ganzoo.load(bad)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the error on a machine without CUDA")
+def test_load_on_cuda_without_a_gpu_is_refused_in_words():
+    with pytest.raises(GanzooError, match="CUDA is not available"):
+        ganzoo.load("vanilla-mnist", device="cuda")
