@@ -34,7 +34,7 @@ from ganzoo.engine.cuda_graph import Batch, GraphedIteration, graph_blocker
 from ganzoo.engine.report import Reporter
 from ganzoo.engine.runtime import Precision, optimizer_kwargs
 from ganzoo.engine.samples import write_samples
-from ganzoo.errors import ConfigError, GanzooError, TrainingError
+from ganzoo.errors import CheckpointError, ConfigError, GanzooError, TrainingError
 from ganzoo.losses import GANLoss, LossTerms, input_gradients, r1_penalty
 
 
@@ -157,6 +157,20 @@ def _restore_rng(state: dict[str, Any], noise: torch.Generator, device: torch.de
         if index < len(cuda):
             torch.cuda.set_rng_state(cuda[index], device)
     return note
+
+
+@contextmanager
+def _checkpoint_that_fits(path: Path) -> Iterator[None]:
+    """Turn a checkpoint whose tensors do not fit this run's networks or optimizers into a CheckpointError."""
+    try:
+        yield
+    except (RuntimeError, KeyError, ValueError, TypeError, IndexError) as exc:
+        lines = str(exc).strip().splitlines()
+        raise CheckpointError(
+            f"checkpoint {path} does not fit this run",
+            f"{type(exc).__name__}: {' '.join(line.strip() for line in lines[:3])[:300]}",
+            "resume with the checkpoint this run wrote (a damaged or edited file cannot be repaired)",
+        ) from None
 
 
 @contextmanager
@@ -298,20 +312,21 @@ def training_loop(
                 "resuming may only change steps, device and logging cadence",
                 "resume with the run's own config.json unchanged",
             )
-        G.load_state_dict(resume_state["generator"])
-        D.load_state_dict(resume_state["discriminator"])
-        if ema is not None:
-            ema.load_state_dict(resume_state["ema"])
-        implementation = optimizer_kwargs(device, train["optimizer"], train["optimizer_impl"], capturable=graphed)
-        for optimizer, saved in ((opt_g, resume_state["opt_g"]), (opt_d, resume_state["opt_d"])):
-            optimizer.load_state_dict(_with_implementation(saved, implementation))
-            _match_state_layouts(optimizer)
-        scaler_g.load_state_dict(resume_state["scaler_g"])
-        scaler_d.load_state_dict(resume_state["scaler_d"])
-        step, d_steps, images_seen = resume_state["step"], resume_state["d_steps"], resume_state["images_seen"]
-        epoch, cursor = resume_state["epoch"], resume_state["cursor"]
-        if resume_state["world_size"] != dist.world_size:
-            cursor = rescaled_cursor(cursor, batch_size, resume_state["world_size"], dist.world_size)
+        with _checkpoint_that_fits(run_dir / ckpt.CHECKPOINT_NAME):
+            G.load_state_dict(resume_state["generator"])
+            D.load_state_dict(resume_state["discriminator"])
+            if ema is not None:
+                ema.load_state_dict(resume_state["ema"])
+            implementation = optimizer_kwargs(device, train["optimizer"], train["optimizer_impl"], capturable=graphed)
+            for optimizer, saved in ((opt_g, resume_state["opt_g"]), (opt_d, resume_state["opt_d"])):
+                optimizer.load_state_dict(_with_implementation(saved, implementation))
+                _match_state_layouts(optimizer)
+            scaler_g.load_state_dict(resume_state["scaler_g"])
+            scaler_d.load_state_dict(resume_state["scaler_d"])
+            step, d_steps, images_seen = resume_state["step"], resume_state["d_steps"], resume_state["images_seen"]
+            epoch, cursor = resume_state["epoch"], resume_state["cursor"]
+            if resume_state["world_size"] != dist.world_size:
+                cursor = rescaled_cursor(cursor, batch_size, resume_state["world_size"], dist.world_size)
         wall_time_before = resume_state["wall_time"]
         if dist.is_main:
             rng_note = _restore_rng(resume_state["rng"], noise, device, reseed=train["seed"] + 1 + step)

@@ -30,6 +30,7 @@ from typing import Optional
 from torch import Tensor, nn
 
 from ganzoo.specs import DataInfo
+from ganzoo.zoo.layers import check_positive
 
 #: Image size -> side of the smallest feature map.
 START_SIZES = {28: 7, 32: 4, 64: 4}
@@ -60,12 +61,6 @@ def ladder(data: DataInfo) -> tuple[int, int, int]:
     return channels, start, steps
 
 
-def _check_positive(**values: int) -> None:
-    for name, value in values.items():
-        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-            raise ValueError(f"{name} must be a positive integer, got {value!r}")
-
-
 def init_weights(module: nn.Module) -> None:
     """The paper's initialisation: conv weights N(0, 0.02); batch norm scale N(1, 0.02), shift 0."""
     for layer in module.modules():
@@ -94,7 +89,7 @@ class DCGANGenerator(nn.Module):
 
     def __init__(self, data: DataInfo, latent_dim: int = 100, base_channels: int = 64) -> None:
         super().__init__()
-        _check_positive(latent_dim=latent_dim, base_channels=base_channels)
+        check_positive(latent_dim=latent_dim, base_channels=base_channels)
         channels, start, steps = ladder(data)
         self.latent_dim = int(latent_dim)
         width = base_channels * 2 ** (steps - 1)
@@ -145,7 +140,7 @@ class DCGANDiscriminator(nn.Module):
         spectral_norm: bool = False,
     ) -> None:
         super().__init__()
-        _check_positive(base_channels=base_channels)
+        check_positive(base_channels=base_channels)
         channels, start, steps = ladder(data)
         use_bn = batch_norm and not spectral_norm
         width = base_channels

@@ -5,6 +5,13 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+def check_positive(**values: int) -> None:
+    """Raise ValueError naming the first value that is not a positive integer (a layer size, say)."""
+    for name, value in values.items():
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise ValueError(f"{name} must be a positive integer, got {value!r}")
+
+
 #: FastDropout's CPU masks compare 16-bit random lanes against p * 2**16.
 _LANES = 1 << 16
 

@@ -12,7 +12,7 @@ from typing import Optional, Sequence
 from torch import Tensor, nn
 
 from ganzoo.specs import DataInfo
-from ganzoo.zoo.layers import FastDropout
+from ganzoo.zoo.layers import FastDropout, check_positive
 
 _ACTIVATIONS = {
     "relu": lambda: nn.ReLU(),
@@ -62,6 +62,7 @@ class MLPGenerator(nn.Module):
         super().__init__()
         if output not in _OUTPUTS:
             raise ValueError(f"unknown output {output!r}; choose one of {sorted(_OUTPUTS)}")
+        check_positive(latent_dim=latent_dim, **{f"hidden[{i}]": size for i, size in enumerate(hidden)})
         self.latent_dim = int(latent_dim)
         self.out_shape = tuple(data.shape)
         layers: list[nn.Module] = []
@@ -106,6 +107,7 @@ class MLPDiscriminator(nn.Module):
         spectral_norm: bool = False,
     ) -> None:
         super().__init__()
+        check_positive(**{f"hidden[{i}]": size for i, size in enumerate(hidden)})
         layers: list[nn.Module] = [nn.Flatten()]
         width = math.prod(data.shape)
         for size in hidden:

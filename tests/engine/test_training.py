@@ -184,6 +184,22 @@ def test_a_resume_that_cannot_start_leaves_the_run_as_it_was(tmp_path, tiny_mnis
     assert stale.exists()  # nothing at all is touched
 
 
+def test_a_checkpoint_whose_tensors_do_not_fit_is_refused_in_words(tmp_path, tiny_mnist_root):
+    run = tmp_path / "run"
+    train_tiny(run, tiny_mnist_root, steps=4)
+
+    def misshapen(state):
+        key = next(k for k in state["generator"] if k.endswith("weight"))
+        state["generator"][key] = torch.zeros(3, 3)
+
+    rewrite_checkpoint(run / "checkpoint.pt", misshapen)
+    before = (run / "run.json").read_bytes()
+    with pytest.raises(CheckpointError, match="does not fit this run") as caught:
+        ganzoo.train(resume=run, steps=8, quiet=True, data_dir=tiny_mnist_root, download=False)
+    assert "size mismatch" in caught.value.why
+    assert (run / "run.json").read_bytes() == before
+
+
 def test_a_resume_removes_temporaries_that_a_killed_write_left(tmp_path, tiny_mnist_root):
     run = tmp_path / "run"
     train_tiny(run, tiny_mnist_root, steps=5)

@@ -6,7 +6,11 @@ import pytest
 import torch
 from torch import nn
 
+from ganzoo.specs import DataInfo
 from ganzoo.zoo.layers import FastDropout
+from ganzoo.zoo.mlp import MLPDiscriminator, MLPGenerator
+
+POINTS = DataInfo(shape=(2,), modality="points")
 
 
 @pytest.mark.parametrize("p", [0.1, 0.3, 0.5])
@@ -102,3 +106,15 @@ def test_bf16_products_are_rounded_once_not_the_scale():
 
 def test_p_within_half_a_lane_of_one_drops_everything():
     assert not FastDropout(1 - 1e-7).train()(torch.ones(64, 64)).any()
+
+
+@pytest.mark.parametrize("kwargs", [{"latent_dim": 0}, {"hidden": (8, 0)}], ids=["latent_dim", "hidden"])
+def test_mlp_generator_layer_sizes_must_be_positive(kwargs):
+    # Zero-width layers used to build and train silently, learning nothing.
+    with pytest.raises(ValueError, match="must be a positive integer"):
+        MLPGenerator(POINTS, **kwargs)
+
+
+def test_mlp_discriminator_layer_sizes_must_be_positive():
+    with pytest.raises(ValueError, match=r"hidden\[0\] must be a positive integer, got -1"):
+        MLPDiscriminator(POINTS, hidden=(-1,))
