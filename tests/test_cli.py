@@ -51,10 +51,16 @@ def test_a_lone_pattern_argument_is_a_pattern(runner):
     assert result.exit_code == 0
     assert "vanilla-mnist" in result.output and "fashion-mnist" in result.output and "ring-8" not in result.output
     assert "was read as a name pattern" not in result.output
-    # A mistyped kind matches nothing; the output says how the word was read.
-    result = runner.invoke(cli, ["list", "recipies"])
-    assert "no entries match 'recipies'" in result.output
+    # A pattern that matches nothing says how the word was read.
+    result = runner.invoke(cli, ["list", "recip*s"])
+    assert result.exit_code == 0 and "no entries match 'recip*s'" in result.output
     assert "was read as a name pattern: it is not one of the kinds recipes, generators" in result.output
+    # A mistyped kind, or an exact name nothing registers, is an error with suggestions.
+    result = runner.invoke(cli, ["list", "recipies"])
+    assert result.exit_code == 2 and "'recipies' is neither a kind nor a registered name" in result.output
+    assert "did you mean recipes" in result.output
+    result = runner.invoke(cli, ["list", "generator", "toy-mlp", "--json"])
+    assert result.exit_code == 2 and "did you mean toy-mlp-g" in result.output
 
 
 def test_list_json_schema(runner):

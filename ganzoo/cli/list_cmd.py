@@ -79,6 +79,21 @@ def list_command(kind: Optional[str], pattern: Optional[str], as_json: bool) -> 
             kind, pattern = None, kind
             lone_pattern = True
     entries = registry.list(kind, pattern)
+    if not entries and pattern is not None and not any(ch in pattern for ch in "*?["):
+        # An exact word that nothing registers (a typo, usually): say so and suggest, as train does.
+        known = {e.name for e in registry.list(kind, None)}
+        if not lone_pattern:
+            raise UnknownNameError(kind, pattern, known)
+        import difflib
+
+        from ganzoo.errors import ConfigError
+
+        close = difflib.get_close_matches(pattern, sorted(known | set(PLURAL.values())), n=3, cutoff=0.5)
+        raise ConfigError(
+            f"{pattern!r} is neither a kind nor a registered name",
+            f"did you mean {' or '.join(close)}?" if close else f"the kinds are {', '.join(PLURAL.values())}",
+            "run 'ganzoo list' to see everything, or give a glob pattern such as '*mnist*'",
+        )
     pretrained = pretrained_models() if any(e.kind == "recipe" for e in entries) else {}
     if as_json:
         payload = {"entries": [entry_to_json(e, pretrained) for e in entries], "problems": list(registry.problems)}
