@@ -92,6 +92,10 @@ class DataNotFoundError(GanzooError):
     """A dataset that is neither on disk nor downloadable."""
 
 
+class DataError(GanzooError):
+    """Data that is there but cannot be read (a truncated file, an image PIL cannot decode)."""
+
+
 class RunDirectoryError(GanzooError):
     """A run directory that would be clobbered, or is missing for --resume."""
 

@@ -14,7 +14,7 @@ import torch
 from torch import Tensor
 
 from ganzoo.data import InMemoryData, StreamingData
-from ganzoo.errors import ConfigError
+from ganzoo.errors import ConfigError, DataError
 
 _EPOCH_STRIDE = 1_000_003  # a prime, so (seed, epoch) pairs do not collide for small values
 
@@ -134,7 +134,18 @@ class BatchSource:
                 generator=torch.Generator().manual_seed(self.seed * _EPOCH_STRIDE + self.epoch),
             )
             self._stream = iter(loader)
-        x, y = next(self._stream)
+        try:
+            x, y = next(self._stream)
+        except StopIteration:
+            raise
+        except Exception as exc:
+            # From a worker the error arrives as text ending in its own last line ("ValueError: ...").
+            lines = [line for line in str(exc).strip().splitlines() if line.strip()]
+            raise DataError(
+                "a batch of the dataset could not be read",
+                lines[-1].strip() if lines else type(exc).__name__,
+                "fix or remove that file, then train again (or --resume RUN_DIR from its last checkpoint)",
+            ) from None
         x = x.to(self.device, non_blocking=True)
         labels = y.to(self.device, non_blocking=True) if self.data.info.num_classes else None
         return x, labels

@@ -38,8 +38,12 @@ class ImageFiles(Dataset):
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int]:
         from PIL import Image
 
-        with Image.open(self.files[index]) as image:
-            return self.transform(image.convert(self.mode)), -1
+        try:
+            with Image.open(self.files[index]) as image:
+                return self.transform(image.convert(self.mode)), -1
+        except OSError as exc:  # PIL's UnidentifiedImageError and truncated files are OSErrors
+            # A plain one-line message: from a DataLoader worker it arrives re-raised as text.
+            raise ValueError(f"cannot read the image {self.files[index]}: {exc}") from None
 
 
 def build_image_folder(root: Optional[Path] = None, *, train: bool = True, download: bool = False, path: str = "",

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ganzoo.data import DATA_DIR_ENV, InMemoryData
-from ganzoo.errors import DataNotFoundError
+from ganzoo.errors import DataError, DataNotFoundError
 from ganzoo.specs import DataInfo
 
 _RAW_FILES = (
@@ -17,12 +17,24 @@ _RAW_FILES = (
 )
 
 
+#: The size of MNIST's (and Fashion-MNIST's) uncompressed train-images-idx3-ubyte: 16-byte header + 60000 x 28 x 28.
+_TRAIN_IMAGES_BYTES = 16 + 60_000 * 28 * 28
+
+
 def _load(dataset_class: type, folder: str, root: Path, train: bool, download: bool, value_range: Sequence[float]) -> InMemoryData:
     root = Path(root)
     try:
         ds = dataset_class(str(root), train=train, download=download)
     except Exception as exc:  # torchvision raises RuntimeError, URLError, OSError ...
         first_line = str(exc).strip().splitlines()[0].rstrip(":") if str(exc).strip() else ""
+        raw = root / folder / "raw"
+        if all((raw / name).is_file() for name in _RAW_FILES):
+            raise DataError(
+                f"the {folder} files in {raw} are there but cannot be read",
+                f"they are truncated or corrupt ({type(exc).__name__}: {first_line})",
+                "delete them and let torchvision download them again, or copy intact ones "
+                f"(the training images file is {_TRAIN_IMAGES_BYTES:,} bytes)",
+            ) from None
         reason = f"download failed ({type(exc).__name__}: {first_line})" if download else "downloading is switched off"
         raise DataNotFoundError(
             f"{folder} was not found under {root / folder / 'raw'}",

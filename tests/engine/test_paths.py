@@ -57,6 +57,32 @@ def test_image_folder_without_images_is_a_clear_error(tmp_path):
                      dataset="image-folder", out=tmp_path / "run2", quiet=True)  # fmt: skip
 
 
+@pytest.mark.parametrize("workers", [0, 1])
+def test_an_image_that_cannot_be_decoded_is_named_in_the_error(tmp_path, workers):
+    from ganzoo.errors import DataError
+
+    folder = make_image_folder(tmp_path / "images", count=16)
+    broken = sorted(folder.rglob("*.png"))[3]
+    broken.write_bytes(b"not a png at all")
+    settings = dict(FOLDER_SETTINGS, **{"dataset.path": str(folder), "train.num_workers": workers})
+    with pytest.raises(DataError, match="could not be read") as caught:
+        ganzoo.train(generator="vanilla-mlp-g", discriminator="vanilla-mlp-d", loss="non-saturating",
+                     dataset="image-folder", steps=4, out=tmp_path / "run", overrides=settings, quiet=True)  # fmt: skip
+    assert f"cannot read the image {broken}" in caught.value.why
+    assert "Traceback" not in caught.value.message
+
+
+def test_truncated_mnist_files_are_called_truncated_not_missing(tmp_path, tiny_mnist_root):
+    from ganzoo.errors import DataError
+
+    images = tiny_mnist_root / "MNIST" / "raw" / "train-images-idx3-ubyte"
+    images.write_bytes(images.read_bytes()[:5000])
+    with pytest.raises(DataError, match="are there but cannot be read") as caught:
+        ganzoo.train("vanilla-mnist", steps=2, out=tmp_path / "run", data_dir=tiny_mnist_root, download=False,
+                     quiet=True)  # fmt: skip
+    assert "truncated or corrupt" in caught.value.why
+
+
 def test_batches_cover_each_epoch_once_and_shard_across_ranks():
     from ganzoo.data import InMemoryData
     from ganzoo.specs import DataInfo
