@@ -66,6 +66,8 @@ class GanzooPluginManager(pluggy.PluginManager):
         super().__init__(hookspecs.PROJECT_NAME)
         self.add_hookspecs(hookspecs)
         self.records: dict[str, PluginRecord] = {}
+        #: Names in GANZOO_BLOCKED_PLUGINS that no entry point or distribution has.
+        self.unmatched_blocks: list[str] = []
 
     def parse_hookimpl_opts(self, plugin: object, name: str) -> Any:
         # Like pytest: a module-level function named ganzoo_* is a hook
@@ -152,6 +154,7 @@ def load_entry_points(pm: GanzooPluginManager) -> None:
     """Load every ``ganzoo`` entry point into ``pm``, isolating failures."""
     disabled = _autoload_disabled()
     blocked = _blocked_names()
+    matched: set[str] = set()  # the blocked names that met an entry point or distribution
     for ep in sorted(iter_entry_points(), key=lambda e: (e.dist.name if e.dist else "", e.name)):
         dist = ep.dist.name if ep.dist is not None else "<unknown>"
         version = ep.dist.version if ep.dist is not None else "0"
@@ -170,7 +173,9 @@ def load_entry_points(pm: GanzooPluginManager) -> None:
             record.status, record.error = "disabled", f"{DISABLE_AUTOLOAD_ENV} is set"
             pm.records[ep.name] = record
             continue
-        if ep.name.lower() in blocked or _normalise(dist) in {_normalise(b) for b in blocked}:
+        hits = {b for b in blocked if b == ep.name.lower() or _normalise(b) == _normalise(dist)}
+        matched |= hits
+        if hits:
             record.status, record.error = "blocked", f"listed in {BLOCKED_ENV}"
             pm.records[ep.name] = record
             pm.set_blocked(ep.name)
@@ -182,6 +187,8 @@ def load_entry_points(pm: GanzooPluginManager) -> None:
             pm.records[ep.name] = record
             continue
         pm.register_plugin(plugin, record)
+    # A misspelt name would otherwise block nothing without a word.
+    pm.unmatched_blocks = sorted(blocked - matched)
 
 
 def create_plugin_manager(*, entry_points: bool = True) -> GanzooPluginManager:

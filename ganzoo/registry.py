@@ -14,7 +14,7 @@ from typing import Any, Iterator
 
 from ganzoo.errors import PluginConflictError, UnknownNameError
 from ganzoo.hookspecs import HOOK_SPEC_TYPES
-from ganzoo.plugins import GanzooPluginManager, get_plugin_manager
+from ganzoo.plugins import BLOCKED_ENV, GanzooPluginManager, get_plugin_manager
 from ganzoo.specs import SPEC_TYPES
 
 #: The kinds a user can list, in display order (plural forms accepted by the CLI).
@@ -71,6 +71,9 @@ class Registry:
         for record in pm.records.values():
             if record.status == "failed" and not any(record.name in p for p in registry.problems):
                 registry.problems.append(f"plugin {record.name!r} ({record.provider}) was skipped: {record.error}")
+        for name in getattr(pm, "unmatched_blocks", []):
+            registry.problems.append(f"{BLOCKED_ENV} names {name!r}, which is neither an installed plugin's entry "
+                                     "point nor its distribution: nothing was blocked by it")  # fmt: skip
         return registry
 
     def add(self, entry: Entry) -> None:

@@ -169,10 +169,15 @@ def test_disable_switch_loads_only_ganzoos_own_plugins(site, monkeypatch):
 
 def test_blocked_plugins_are_not_loaded(site, monkeypatch):
     install_fake_distribution(site, "gan-blocked", "1.0", "fakeplug_blocked", RECIPE_PLUGIN.format(recipe="blocked", dist="b"))
-    monkeypatch.setenv("GANZOO_BLOCKED_PLUGINS", "gan-blocked")
+    monkeypatch.setenv("GANZOO_BLOCKED_PLUGINS", "gan-blocked,gan-blokced")
     pm, registry = build_registry()
     assert pm.records["gan-blocked"].status == "blocked"
     assert "blocked" not in registry.names("recipe")
+    # A misspelt name blocks nothing, and says so.
+    assert [p for p in registry.problems if "GANZOO_BLOCKED_PLUGINS" in p] == [
+        "GANZOO_BLOCKED_PLUGINS names 'gan-blokced', which is neither an installed plugin's entry point nor its "
+        "distribution: nothing was blocked by it"
+    ]
 
 
 def test_a_plugin_command_joins_the_cli_but_cannot_replace_a_builtin(site):
