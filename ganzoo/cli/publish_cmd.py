@@ -34,5 +34,5 @@ def publish_command(run_dir: Path, name: Optional[str], to: Path, with_discrimin
     from ganzoo.publish.publish import publish
 
     folder = publish(run_dir, name=name, to=to, with_discriminator=with_discriminator, use_best=use_best, force=force,
-                     license=license_, data_dir=data_dir)  # fmt: skip
+                     license=license_, data_dir=data_dir, warn=lambda text: click.echo(f"warning: {text}", err=True))  # fmt: skip
     click.echo(f"published {folder} (model.safetensors, config.json, samples.png, README.md)")

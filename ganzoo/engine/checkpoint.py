@@ -9,6 +9,7 @@ so it loads with ``torch.load(weights_only=True)``: no code runs from it.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
 import tempfile
@@ -95,6 +96,21 @@ def remove_stale_temporaries(directory: Path) -> list[Path]:
             stale.unlink()
             removed.append(stale)
     return removed
+
+
+def sampling_weights(state: Mapping[str, Any]) -> Mapping[str, torch.Tensor]:
+    """The generator weights a checkpoint samples with: its EMA when the run kept one."""
+    return state["ema"] if state["ema"] else state["generator"]
+
+
+def weights_digest(weights: Mapping[str, torch.Tensor]) -> str:
+    """A short sha256 of a state dict's names, dtypes, shapes and bytes: which weights a result belongs to."""
+    digest = hashlib.sha256()
+    for name in sorted(weights):
+        tensor = weights[name].detach().cpu().contiguous().reshape(-1)  # 0-d tensors (BN counters) too
+        digest.update(f"{name}:{tensor.dtype}:{tuple(tensor.shape)}:".encode())
+        digest.update(tensor.view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()[:16]
 
 
 def save_checkpoint(path: Path, state: Mapping[str, Any]) -> None:

@@ -16,6 +16,7 @@ from typing import Any, Optional, Sequence
 import torch
 
 import ganzoo
+from ganzoo.engine import checkpoint as ckpt
 from ganzoo.engine.checkpoint import atomic_write_bytes
 from ganzoo.evaluation.evaluate import Evaluation, evaluate
 
@@ -54,6 +55,9 @@ def _evaluate_target(target: str | Path, *, n: int, metrics: Optional[Sequence[s
         config = _read_run_config(path)
         info = run_dataset_info(path, data_dir, registry)
         generator = load_run_generator(path, info=info, registry=registry).to(device_)
+        # Which weights this measured, so that publish puts it only on the card of those weights.
+        state = ckpt.load_checkpoint(path / ckpt.CHECKPOINT_NAME)
+        measured = {"step": int(state["step"]), "weights_sha256": ckpt.weights_digest(ckpt.sampling_weights(state))}
         dataset, params = config["dataset"]["name"], config["dataset"]["params"]
         conditional = bool(getattr(registry.get("generator", config["generator"]["name"]), "conditional", False))
         kind = "run"
@@ -64,6 +68,7 @@ def _evaluate_target(target: str | Path, *, n: int, metrics: Optional[Sequence[s
         generator, info, config = model.generator, model.info, model.config
         dataset, params, conditional = config["dataset"]["name"], config["dataset"]["params"], model.conditional
         kind = "model"
+        measured = {}
     evaluation = evaluate(generator, info=info, dataset=dataset, dataset_params=params, n=n, metrics=metrics,
                           seed=seed, device=device_, data_dir=data_dir, registry=registry, conditional=conditional,
                           extractor=extractor)  # fmt: skip
@@ -75,6 +80,7 @@ def _evaluate_target(target: str | Path, *, n: int, metrics: Optional[Sequence[s
         "torch_version": torch.__version__,
         "seconds": round(evaluation.seconds, 2),
         "primary": evaluation.primary,
+        **measured,
         "metrics": [r.to_json() for r in evaluation.records],
     }
     return evaluation, record

@@ -57,6 +57,13 @@ def model_card(config: Mapping[str, Any], *, license: str = "mit") -> str:
     return front_matter(meta) + "\n" + _body(config, title, evaluation, images, conditional)
 
 
+def _stopped_early(training: Mapping[str, Any]) -> str:
+    planned = training.get("planned_steps")
+    if training.get("status") == "interrupted" and planned and planned > training["steps"]:
+        return f" (interrupted: {planned:,} steps were planned)"
+    return ""
+
+
 def _split(evaluation: list[Mapping[str, Any]]) -> str:
     return str(evaluation[0]["reference"]).partition(":")[2] or "test" if evaluation else "test"
 
@@ -91,7 +98,7 @@ def _body(config: Mapping[str, Any], title: str, evaluation: list[Mapping[str, A
         ("discriminator", f"`{d['name']}` {json.dumps(d['params'])} from {d['provider']}"),
         ("loss", f"`{loss['name']}` {json.dumps(loss['params'])} from {loss['provider']}"),
         ("dataset", f"`{config['dataset']['name']}` {json.dumps(config['dataset']['params'])}"),
-        ("steps / images seen", f"{training['steps']:,} / {training['images_seen']:,}"),
+        ("steps / images seen", f"{training['steps']:,} / {training['images_seen']:,}" + _stopped_early(training)),
         ("batch size", str(train.get("batch_size"))),
         ("learning rates (G / D)", f"{train.get('lr_g')} / {train.get('lr_d')}, betas {train.get('betas_g')} / {train.get('betas_d')}"),
         ("EMA half-life", f"{train.get('ema_halflife_kimg')} kimg"),
@@ -108,7 +115,10 @@ def _body(config: Mapping[str, Any], title: str, evaluation: list[Mapping[str, A
          + (f", commit `{training['git_commit'][:12]}`" if training.get("git_commit") else "")),
     ]  # fmt: skip
     lines += [f"| {k} | {v} |" for k, v in rows] + [""]
-    if config.get("recipe"):
+    if training.get("command"):
+        lines += ["Reproduce it (bit for bit on a CPU with the same torch and ganzoo):", "", "```bash",
+                  training["command"], "```", ""]  # fmt: skip
+    elif config.get("recipe"):  # cards published before the command was recorded
         lines += ["Reproduce it:", "", "```bash", f"ganzoo train {config['recipe']} --seed {training.get('seed')}", "```", ""]
     lines += ["## Evaluation", ""]
     if evaluation:

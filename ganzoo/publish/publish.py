@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import torch
 
@@ -21,6 +21,7 @@ from ganzoo.engine import checkpoint as ckpt
 from ganzoo.errors import GanzooError
 from ganzoo.publish.card import model_card
 from ganzoo.publish.load import MODEL_FORMAT, MODEL_FORMAT_VERSION, load_model
+from ganzoo.publish.reproduce import reproduce_command
 from ganzoo.publish.store import CARD_NAME, CONFIG_NAME, SAMPLES_NAME, WEIGHTS_NAME
 from ganzoo.publish.weights import save_weights
 from ganzoo.specs import DataInfo, SpecError, validate_name
@@ -37,12 +38,15 @@ class PublishError(GanzooError):
 
 def publish(run_dir: str | Path, *, name: Optional[str] = None, to: str | Path | None = None,
             with_discriminator: bool = False, use_best: bool = False, force: bool = False,
-            license: str = "mit", data_dir: Any = None, registry: Any = None) -> Path:
+            license: str = "mit", data_dir: Any = None, registry: Any = None,
+            warn: Callable[[str], None] = lambda text: None) -> Path:
     """Publish a run's generator (its EMA when it has one) as ``to/NAME/``; return that folder.
 
     ``to`` defaults to ``./model_cards``; ``name`` to the run's recipe (or its
     generator's name). ``use_best`` publishes the checkpoint the run's
-    evaluation ranked best (``best.pt``) instead of the latest.
+    evaluation ranked best (``best.pt``) instead of the latest. The card's
+    evaluation is the newest ``ganzoo eval`` result of exactly these weights;
+    ``warn`` is told when there is none.
     """
     from ganzoo.engine.api import RUN_INFO_NAME, _read_run_config
     from ganzoo.engine.runs import run_dataset_info
@@ -71,12 +75,18 @@ def publish(run_dir: str | Path, *, name: Optional[str] = None, to: str | Path |
                            if use_best else "the run left no checkpoint", "publish the latest checkpoint, or train with --eval-every")  # fmt: skip
     state = ckpt.load_checkpoint(checkpoint_file)
     info = run_dataset_info(run_dir, data_dir, registry)
-    weights = state["ema"] if state["ema"] else state["generator"]
+    weights = ckpt.sampling_weights(state)
+    evaluation = _evaluation_of(run_dir, ckpt.weights_digest(weights))
+    if evaluation is None:
+        warn(f"the card has no evaluation: no `ganzoo eval` result in {run_dir / RUN_EVAL_NAME} measured these "
+             f"weights ({checkpoint_file.name}, step {state['step']}); run `ganzoo eval {run_dir}` first"
+             + (" -- it evaluates checkpoint.pt, so publish that, or the card of best.pt stays unevaluated"
+                if use_best else ""))  # fmt: skip
     tensors = {f"generator.{k}": v for k, v in weights.items()}
     if with_discriminator:
         tensors.update({f"discriminator.{k}": v for k, v in state["discriminator"].items()})
     model_config = _model_config(name, config, run_info, state, info, registry, bool(state["ema"]), with_discriminator,
-                                 _latest_evaluation(run_dir), checkpoint_file.name)  # fmt: skip
+                                 evaluation, checkpoint_file.name)  # fmt: skip
     metadata = {"format": "pt", "ganzoo_version": ganzoo.__version__, "config": json.dumps(model_config, sort_keys=True),
                 **{kind: model_config[kind]["name"] for kind in ("generator", "discriminator", "loss", "dataset")},
                 "recipe": model_config["recipe"] or ""}  # fmt: skip
@@ -162,6 +172,9 @@ def _model_config(name: str, config: dict[str, Any], run_info: dict[str, Any], s
             "ganzoo": environment.get("ganzoo"),
             "git_commit": environment.get("ganzoo_git_commit"),
             "finished": run_info.get("updated"),
+            "status": run_info.get("status"),
+            "planned_steps": config["train"]["steps"],
+            "command": reproduce_command(config, registry, int(state["step"])),
         },
         "evaluation": evaluation["metrics"] if evaluation else [],
         "ganzoo_version": ganzoo.__version__,
@@ -174,10 +187,13 @@ def _hardware(environment: dict[str, Any]) -> str:
     return f"CPU, {environment.get('cpu_count', '?')} cores ({environment.get('torch_threads', '?')} torch threads)"
 
 
-def _latest_evaluation(run_dir: Path) -> Optional[dict[str, Any]]:
-    data = _read_json(run_dir / RUN_EVAL_NAME)
-    evaluations = data.get("evaluations") or []
-    return evaluations[-1] if isinstance(evaluations, list) and evaluations and isinstance(evaluations[-1], dict) else None
+def _evaluation_of(run_dir: Path, digest: str) -> Optional[dict[str, Any]]:
+    """The newest ``ganzoo eval`` record of the weights with this digest (not of a later or earlier step)."""
+    evaluations = _read_json(run_dir / RUN_EVAL_NAME).get("evaluations") or []
+    if not isinstance(evaluations, list):
+        return None
+    matching = [e for e in evaluations if isinstance(e, dict) and e.get("weights_sha256") == digest]
+    return matching[-1] if matching else None
 
 
 def _read_json(path: Path) -> dict[str, Any]:

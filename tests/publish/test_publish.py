@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 import ganzoo
 from ganzoo.cli import cli
+from ganzoo.engine import checkpoint as ckpt
 from ganzoo.errors import GanzooError
 from ganzoo.publish import publish as publish_module
 from ganzoo.publish.card import split_front_matter
@@ -107,7 +108,10 @@ def test_evaluation_results_go_into_the_card_under_their_pinned_names(runs, tmp_
     import shutil
 
     shutil.copytree(runs / "vanilla-mnist", run)
-    append_run_evaluation(run, {"metrics": [record]})
+    state = ckpt.load_checkpoint(run / "checkpoint.pt")
+    measured = {"step": state["step"], "weights_sha256": ckpt.weights_digest(ckpt.sampling_weights(state))}
+    append_run_evaluation(run, {**measured, "metrics": [record]})
+    append_run_evaluation(run, {"step": 1, "weights_sha256": "0" * 16, "metrics": [dict(record, value=99.0)]})
     folder = publish_module.publish(run, to=tmp_path / "models", data_dir=runs / "data")
     meta, body = split_front_matter((folder / "README.md").read_text())
     metrics = yaml.safe_load(meta)["model-index"][0]["results"][0]["metrics"]
@@ -124,6 +128,24 @@ def test_a_run_whose_eval_json_is_not_an_object_publishes_without_evaluation(run
     folder = publish_module.publish(run, to=tmp_path / "models", data_dir=runs / "data")
     meta, _ = split_front_matter((folder / "README.md").read_text())
     assert yaml.safe_load(meta)["library_name"] == "ganzoo"
+
+
+def test_the_card_never_shows_an_evaluation_of_other_weights(tmp_path):
+    from ganzoo.evaluation.targets import append_run_evaluation, evaluate_target
+
+    run = tmp_path / "run"
+    ganzoo.train("ring-8", steps=6, out=run, quiet=True, overrides={
+        "generator.hidden": [16], "discriminator.hidden": [16], "dataset.samples": 512, "train.batch_size": 64})
+    _, record = evaluate_target(run, n=200)
+    assert record["step"] == ckpt.load_checkpoint(run / "checkpoint.pt")["step"]
+    append_run_evaluation(run, record)
+    ganzoo.train(resume=run, steps=record["step"] + 5, quiet=True)  # the weights move on; the record stays
+    warnings = []
+    folder = publish_module.publish(run, to=tmp_path / "models", warn=warnings.append)
+    meta, body = split_front_matter((folder / "README.md").read_text())
+    assert "model-index" not in yaml.safe_load(meta) or not yaml.safe_load(meta)["model-index"][0]["results"]
+    assert "Not evaluated" in body
+    assert len(warnings) == 1 and f"step {record['step'] + 5}" in warnings[0] and "ganzoo eval" in warnings[0]
 
 
 def test_an_existing_model_is_replaced_only_with_force_and_a_failed_publish_keeps_it(runs, tmp_path, monkeypatch):
@@ -372,3 +394,38 @@ def test_load_refuses_what_is_not_a_model_name_in_words(bad):
 def test_load_on_cuda_without_a_gpu_is_refused_in_words():
     with pytest.raises(GanzooError, match="CUDA is not available"):
         ganzoo.load("vanilla-mnist", device="cuda")
+
+
+def test_the_cards_command_trains_the_same_weights_again(tmp_path):
+    import shlex
+
+    run = tmp_path / "run"
+    overrides = {"generator.hidden": [16, 8], "discriminator.hidden": [16], "dataset.samples": 512,
+                 "train.batch_size": 32, "train.lr_d": 3e-4, "train.log_every": 3}
+    ganzoo.train("ring-8", loss="hinge", steps=7, seed=5, out=run, overrides=overrides, quiet=True)
+    folder = publish_module.publish(run, to=tmp_path / "models")
+    command = json.loads((folder / "config.json").read_text())["training"]["command"]
+    assert command.startswith("ganzoo train ring-8 --loss hinge --steps 7 --seed 5 ")
+    assert "'--set' " not in command and "--set 'generator.hidden=[16,8]'" in command
+    assert "train.lr_d=0.0003" in command and "log_every" not in command  # cadence does not change the weights
+    assert command in (folder / "README.md").read_text()
+    words = shlex.split(command)
+    result = CliRunner().invoke(cli, [*words[1:], "--out", str(tmp_path / "again"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    first = ckpt.load_checkpoint(run / "checkpoint.pt")
+    again = ckpt.load_checkpoint(tmp_path / "again" / "checkpoint.pt")
+    assert ckpt.weights_digest(ckpt.sampling_weights(first)) == ckpt.weights_digest(ckpt.sampling_weights(again))
+
+
+def test_the_card_of_an_interrupted_run_says_so(runs, tmp_path):
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(runs / "vanilla-mnist", run)
+    for name, edit in (("run.json", lambda d: d.update(status="interrupted")),
+                       ("config.json", lambda d: d["train"].update(steps=50))):  # fmt: skip
+        data = json.loads((run / name).read_text())
+        edit(data)
+        (run / name).write_text(json.dumps(data))
+    folder = publish_module.publish(run, to=tmp_path / "models", data_dir=runs / "data")
+    assert "| steps / images seen | 10 / 320 (interrupted: 50 steps were planned) |" in (folder / "README.md").read_text()
