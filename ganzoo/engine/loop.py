@@ -254,7 +254,8 @@ def training_loop(
     ``discriminator`` are what checkpoints and the EMA hold.
 
     ``evaluator`` (used when ``train.eval_every`` > 0) maps the sampling
-    generator to ``{metric: value, ..., "primary": metric to minimise}``; each
+    generator to ``{metric: value, ..., "primary": metric to minimise}`` (and
+    optionally ``"tiebreak"``: a metric to maximise where primary values tie); each
     result is appended to ``RUN_DIR/eval.jsonl`` and the best checkpoint so far
     is kept as ``RUN_DIR/best.pt`` (with ``best.json``).
 
@@ -403,8 +404,12 @@ def training_loop(
         with (run_dir / EVAL_LOG_NAME).open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
         value = scores.get(primary) if primary else None
-        if value is not None and math.isfinite(value) and (best is None or value < best["value"]):
+        tiebreak = scores.get("tiebreak")
+        tiebreak_value = scores.get(tiebreak) if tiebreak else None
+        if value is not None and math.isfinite(value) and _better(value, tiebreak_value, best):
             best = {"step": step, "metric": primary, "value": value}
+            if tiebreak_value is not None:
+                best.update(tiebreak=tiebreak, tiebreak_value=tiebreak_value)
             save_checkpoint(BEST_CHECKPOINT_NAME)
             ckpt.atomic_write_bytes(run_dir / BEST_INFO_NAME, (json.dumps(best, indent=2) + "\n").encode())
         reporter.message(f"step {step}: " + ", ".join(f"{k} {v:.4g}" for k, v in scores.items()
@@ -719,6 +724,15 @@ def rescaled_cursor(cursor: int, batch_size: int, saved_world_size: int, world_s
     consumed = cursor * batch_size * saved_world_size
     per_step = batch_size * world_size
     return -(-consumed // per_step)
+
+
+def _better(value: float, tiebreak_value: Optional[float], best: Optional[dict[str, Any]]) -> bool:
+    """Lower primary value wins; on a tie, a higher tie-break value (e.g. the high-quality share); else the earlier."""
+    if best is None or value < best["value"]:
+        return True
+    earlier_tiebreak = best.get("tiebreak_value")
+    return (value == best["value"] and tiebreak_value is not None and earlier_tiebreak is not None
+            and tiebreak_value > earlier_tiebreak)  # fmt: skip
 
 
 def _last_evaluated_step(path: Path, up_to: int) -> Optional[int]:

@@ -29,6 +29,8 @@ IMAGE_METRICS = ("fid", "kid", "pr", "dc", "classes")
 POINT_METRICS = ("modes",)
 #: The metric each family is ranked by when a run tracks its best checkpoint (lower is better).
 PRIMARY = {"fid": "fid", "kid": "kid", "modes": "modes_missed"}
+#: Where the primary metric ties (whole modes missed often do), this metric, higher better, decides.
+TIEBREAK = {"modes_missed": "high_quality"}
 #: The mode-coverage protocol of VEEGAN / PacGAN uses 2,500 samples.
 MODE_SAMPLES = 2500
 
@@ -64,6 +66,8 @@ class Evaluation:
     records: list[MetricRecord]
     primary: Optional[str]
     seconds: float = 0.0
+    #: The metric (higher is better) that ranks checkpoints whose primary values tie, if any.
+    tiebreak: Optional[str] = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     def values(self) -> dict[str, float]:
@@ -217,8 +221,11 @@ def evaluate(
     finally:
         generator.train(was_training)
     # The first family's headline metric that was measured (FID before KID before modes missed).
-    primary = next((r.name for metric in PRIMARY.values() for r in records if r.metric == metric), None)
-    return Evaluation(records=records, primary=primary, seconds=time.perf_counter() - started)
+    primary_record = next((r for metric in PRIMARY.values() for r in records if r.metric == metric), None)
+    tiebreak_metric = TIEBREAK.get(primary_record.metric) if primary_record is not None else None
+    tiebreak = next((r.name for r in records if r.metric == tiebreak_metric), None)
+    return Evaluation(records=records, primary=primary_record.name if primary_record else None,
+                      seconds=time.perf_counter() - started, tiebreak=tiebreak)  # fmt: skip
 
 
 def build_reference(dataset: str, params: dict[str, Any], data_dir: Any = None, registry: Any = None) -> Any:

@@ -21,7 +21,11 @@ TRAINING_METRICS = {"image": ["fid", "kid"], "points": ["modes"]}
 
 def build_training_evaluator(config: dict[str, Any], info: DataInfo, device: torch.device,
                              registry: Any = None, data_dir: Any = None) -> Callable[[nn.Module], dict[str, Any]]:
-    """A callable ``generator -> {pinned metric name: value, ..., "primary": name to minimise}``."""
+    """A callable ``generator -> {pinned metric name: value, ..., "primary": name to minimise}``.
+
+    For 2-D mixtures it adds ``"tiebreak"``: the metric, higher better, that ranks
+    checkpoints missing equally many modes.
+    """
     import ganzoo
 
     registry = registry or ganzoo.get_registry()
@@ -46,6 +50,8 @@ def build_training_evaluator(config: dict[str, Any], info: DataInfo, device: tor
                           seed=seed, device=device, registry=registry, conditional=conditional, reference=reference)  # fmt: skip
         scores: dict[str, Any] = dict(result.values())
         scores["primary"] = result.primary
+        if result.tiebreak:
+            scores["tiebreak"] = result.tiebreak
         return scores
 
     return evaluator

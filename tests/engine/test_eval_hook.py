@@ -70,6 +70,7 @@ def test_the_real_evaluator_scores_mode_coverage_during_a_ring_run(tmp_path):
     assert [line["step"] for line in lines] == [10, 20]
     primary = lines[0]["primary"]
     assert primary in lines[0] and any(key.startswith("modes") for key in lines[0])
+    assert lines[0]["tiebreak"] == "high_quality[ring-8]" and lines[0]["tiebreak"] in lines[0]
     assert json.loads((run / BEST_INFO_NAME).read_text())["metric"] == primary
 
 
@@ -145,3 +146,27 @@ def test_resuming_a_finished_run_does_not_evaluate_its_last_step_again(tmp_path,
     again = ScriptedEvaluator([1])
     ganzoo.train(resume=run, steps=4, data_dir=tiny_mnist_root, quiet=True, download=False, evaluator=again)
     assert again.calls == [] and [line["step"] for line in eval_lines(run)] == [2, 4]
+
+
+class ModesEvaluator:
+    """Mode-coverage scores from a script: (modes missed, high-quality share) per call."""
+
+    def __init__(self, scores):
+        self.scores = list(scores)
+
+    def __call__(self, generator):
+        missed, quality = self.scores.pop(0)
+        return {"modes_missed[ring-8]": missed, "high_quality[ring-8]": quality,
+                "primary": "modes_missed[ring-8]", "tiebreak": "high_quality[ring-8]"}  # fmt: skip
+
+
+def test_ties_in_modes_missed_are_broken_by_the_high_quality_share(tmp_path, tiny_mnist_root):
+    run = tmp_path / "run"
+    # Steps 2..10: tie 0.17 -> better share 0.65 wins -> worse share 0.5 loses -> a miss loses despite 0.9 -> 0.79 wins.
+    scores = [(0.0, 0.17), (0.0, 0.65), (0.0, 0.5), (1.0, 0.9), (0.0, 0.79)]
+    train_tiny(run, tiny_mnist_root, steps=10, overrides={"train.eval_every": 2}, evaluator=ModesEvaluator(scores))
+    best = json.loads((run / BEST_INFO_NAME).read_text())
+    assert best == {"step": 10, "metric": "modes_missed[ring-8]", "value": 0.0,
+                    "tiebreak": "high_quality[ring-8]", "tiebreak_value": 0.79}  # fmt: skip
+    assert ckpt.load_checkpoint(run / BEST_CHECKPOINT_NAME)["step"] == 10
+
