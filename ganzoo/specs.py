@@ -146,6 +146,12 @@ class DataInfo:
             "value_range": list(self.value_range),
         }
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "DataInfo":
+        """The inverse of :meth:`to_json`."""
+        return cls(shape=tuple(data["shape"]), num_classes=int(data["num_classes"]), modality=data["modality"],
+                   value_range=tuple(data["value_range"]))  # fmt: skip
+
 
 @dataclass(frozen=True)
 class _ComponentSpec:

@@ -17,11 +17,15 @@ import click
 @click.option("--class", "class_", type=int, help="Class to draw (class-conditional models).")
 @click.option("--interpolate", is_flag=True, help="A strip walking the latent space between two noise vectors.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="For a run directory from before run.json recorded its data's shape: the dataset root.")
 @click.option("--force", is_flag=True, help="Overwrite existing output files (with --out-dir, also remove the "
                                            "numbered images of an earlier, larger draw).")
 def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path], out_dir: Optional[Path],
-                   class_: Optional[int], interpolate: bool, device: str, force: bool) -> None:
-    """Draw samples from MODEL: a name from the zoo (ganzoo list marks recipes with weights), a folder or a .safetensors file.
+                   class_: Optional[int], interpolate: bool, device: str, data_dir: Optional[Path],
+                   force: bool) -> None:
+    """Draw samples from MODEL: a name from the zoo (ganzoo list marks recipes with weights), a published folder,
+    a .safetensors file, or a training run's directory (its EMA generator).
 
     \b
     Examples:
@@ -32,7 +36,8 @@ def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path],
     """
     from ganzoo.engine.runtime import resolve_device
     from ganzoo.publish import sampling
-    from ganzoo.publish.load import load_model
+    from ganzoo.evaluation.targets import is_run_dir
+    from ganzoo.publish.load import load_model, load_run_model
     from ganzoo.publish.sampling import SamplingError as SampleError
 
     if out is not None and out_dir is not None:
@@ -46,7 +51,10 @@ def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path],
     if out is not None and out.suffix.lower() != ".png":
         raise SampleError(f"--out {out} is not a .png file", "ganzoo writes sample grids as PNG",
                           f"name it {out.with_suffix('.png')}")  # fmt: skip
-    loaded = load_model(model, device=resolve_device(device))
+    if is_run_dir(Path(model)):  # a training run, as ganzoo eval takes it: its EMA generator
+        loaded = load_run_model(model, device=resolve_device(device), data_dir=data_dir)
+    else:
+        loaded = load_model(model, device=resolve_device(device))
     name = loaded.config.get("name") or Path(model).stem
     labels = sampling.class_labels(loaded, class_, n)
     if out_dir is not None:

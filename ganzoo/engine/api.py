@@ -169,7 +169,7 @@ def train(
                 else:
                     ckpt.remove_stale_temporaries(run_dir)
                 ckpt.atomic_write_bytes(run_dir / CONFIG_NAME, (json.dumps(config, indent=2) + "\n").encode())
-                _write_run_info(run_dir, "running", config, device, dist)
+                _write_run_info(run_dir, "running", config, device, dist, data_info=data.info)
             records_written = True
 
         reporter = Reporter() if quiet or not dist.is_main else (reporter or _default_reporter())
@@ -585,7 +585,7 @@ def _git_commit() -> Optional[str]:
 
 
 def _write_run_info(run_dir: Path, status: str, config: dict[str, Any], device: torch.device, dist: Distributed,
-                    result: Optional[TrainResult] = None, error: str = "") -> None:
+                    result: Optional[TrainResult] = None, error: str = "", data_info: Optional[DataInfo] = None) -> None:
     path = run_dir / RUN_INFO_NAME
     try:
         info = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
@@ -593,6 +593,8 @@ def _write_run_info(run_dir: Path, status: str, config: dict[str, Any], device: 
         info = {}
     now = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     info.setdefault("created", now)
+    if data_info is not None:  # what the networks were built for: sample, eval and publish need no dataset for it
+        info["data"] = data_info.to_json()
     info.update(
         status=status,
         updated=now,

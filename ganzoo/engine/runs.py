@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any, Optional
 
 from torch import nn
 
 from ganzoo.engine import checkpoint as ckpt
-from ganzoo.engine.api import CONFIG_NAME, _read_run_config
+from ganzoo.engine.api import CONFIG_NAME, RUN_INFO_NAME, _read_run_config
 from ganzoo.specs import DataInfo
 
 
@@ -31,10 +32,16 @@ def load_run_generator(run_dir: Path, *, info: DataInfo, ema: bool = True, regis
 
 
 def run_dataset_info(run_dir: Path, data_dir: Optional[Path] = None, registry: Any = None) -> DataInfo:
-    """The DataInfo of a run's dataset (building the dataset, which may read files)."""
+    """The DataInfo of a run's dataset: from its run.json, or (runs from before it was recorded there)
+    by building the dataset, which reads its files."""
     import ganzoo
     from ganzoo.data import resolve_data_root
 
+    try:
+        recorded = json.loads((Path(run_dir) / RUN_INFO_NAME).read_text(encoding="utf-8"))["data"]
+        return DataInfo.from_json(recorded)
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
     registry = registry or ganzoo.get_registry()
     config = _read_run_config(Path(run_dir))
     spec = registry.get("dataset", config["dataset"]["name"])

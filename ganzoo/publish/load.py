@@ -67,6 +67,12 @@ def load_model(name_or_path: str | Path, *, device: torch.device | str = "cpu", 
 
         device = resolve_device(str(device))  # "cuda" without a GPU is refused in words here
     path = resolve_model(name_or_path)
+    if path.is_file() and path.suffix == ".pt":
+        raise WeightsError(
+            f"{path} is a training checkpoint, not a published model",
+            "published models are safetensors files; checkpoints are for resuming",
+            f"sample or evaluate its run directory ({path.parent}), or publish the run first",
+        )
     if is_extractor_folder(path if path.is_dir() else path.parent):
         raise WeightsError(
             f"{(path if path.is_dir() else path.parent).name} is an evaluation network, not a generator",
@@ -76,8 +82,7 @@ def load_model(name_or_path: str | Path, *, device: torch.device | str = "cpu", 
     weights_file = path / WEIGHTS_NAME if path.is_dir() else path
     tensors, metadata = load_weights(weights_file)
     config = _config(path, weights_file, metadata)
-    info = DataInfo(shape=tuple(config["data"]["shape"]), num_classes=config["data"]["num_classes"],
-                    modality=config["data"]["modality"], value_range=tuple(config["data"]["value_range"]))  # fmt: skip
+    info = DataInfo.from_json(config["data"])
     generator = _rebuild(registry, "generator", config, info, tensors, weights_file)
     discriminator = None
     if with_discriminator:
@@ -90,6 +95,28 @@ def load_model(name_or_path: str | Path, *, device: torch.device | str = "cpu", 
         _check_no_leftovers(tensors, weights_file)
     return LoadedModel(generator=generator.to(device).eval(), info=info, config=config, path=path,
                        discriminator=discriminator.to(device).eval() if discriminator is not None else None)  # fmt: skip
+
+
+def load_run_model(run_dir: str | Path, *, device: torch.device | str = "cpu", registry: Any = None,
+                   data_dir: Any = None) -> LoadedModel:
+    """A training run's sampling generator (its EMA when it has one) as a :class:`LoadedModel`.
+
+    What ``ganzoo sample RUN_DIR`` draws from, before or without publishing.
+    """
+    import ganzoo
+    from ganzoo.engine.api import _read_run_config
+    from ganzoo.engine.runs import load_run_generator, run_dataset_info
+
+    registry = registry or ganzoo.get_registry()
+    run_dir = Path(run_dir)
+    config = _read_run_config(run_dir)
+    info = run_dataset_info(run_dir, data_dir, registry)
+    generator = load_run_generator(run_dir, info=info, registry=registry)
+    conditional = bool(getattr(registry.get("generator", config["generator"]["name"]), "conditional", False))
+    described = {**config, "name": run_dir.name, "data": info.to_json(),
+                 "generator": {**config["generator"], "conditional": conditional}}  # fmt: skip
+    return LoadedModel(generator=generator.to(device).eval(), discriminator=None, config=described, info=info,
+                       path=run_dir)  # fmt: skip
 
 
 def _config(path: Path, weights_file: Path, metadata: dict[str, str]) -> dict[str, Any]:

@@ -370,18 +370,30 @@ def test_model_file_references_outside_the_model_folders_are_refused(reference):
         resolve_store_file(reference)
 
 
-def test_sampling_a_training_run_says_to_publish_it_first(runs, tmp_path):
+def test_sample_draws_from_a_training_run_as_from_its_published_model(runs, tmp_path):
+    run = runs / "vanilla-mnist"
+    folder = publish(runs, "vanilla-mnist", tmp_path / "models")
+    for source, out in ((run, "run.png"), (folder, "published.png")):
+        result = CliRunner().invoke(cli, ["sample", str(source), "--n", "16", "--seed", "3", "--out", str(tmp_path / out)])
+        assert result.exit_code == 0, result.output
+    assert (tmp_path / "run.png").read_bytes() == (tmp_path / "published.png").read_bytes()
+    result = CliRunner().invoke(cli, ["sample", str(run / "checkpoint.pt"), "--out", str(tmp_path / "x.png")])
+    assert result.exit_code == 1 and "is a training checkpoint, not a published model" in result.output
+    assert f"sample or evaluate its run directory ({run})" in result.output and "Traceback" not in result.output
+
+
+def test_loading_a_training_run_says_to_publish_it_first(runs, tmp_path):
     import shutil
 
-    result = CliRunner().invoke(cli, ["sample", str(runs / "vanilla-mnist"), "--out", str(tmp_path / "x.png")])
-    assert result.exit_code == 1 and "is a training run, not a published model" in result.output
-    assert f"ganzoo publish {runs / 'vanilla-mnist'}" in result.output and "Traceback" not in result.output
+    with pytest.raises(GanzooError, match="is a training run, not a published model") as caught:
+        ganzoo.load(runs / "vanilla-mnist")
+    assert f"ganzoo publish {runs / 'vanilla-mnist'}" in caught.value.fix
     running = tmp_path / "running"
     shutil.copytree(runs / "vanilla-mnist", running)
     info = json.loads((running / "run.json").read_text())
     (running / "run.json").write_text(json.dumps({**info, "status": "running"}))
-    result = CliRunner().invoke(cli, ["sample", str(running), "--out", str(tmp_path / "y.png")])
-    assert "its status is 'running'" in result.output and "only a finished or interrupted run" in result.output
+    with pytest.raises(GanzooError, match="only a finished or interrupted run"):
+        ganzoo.load(running)
 
 
 @pytest.mark.parametrize("bad", ["", "  ", None, 3])
@@ -429,3 +441,11 @@ def test_the_card_of_an_interrupted_run_says_so(runs, tmp_path):
         (run / name).write_text(json.dumps(data))
     folder = publish_module.publish(run, to=tmp_path / "models", data_dir=runs / "data")
     assert "| steps / images seen | 10 / 320 (interrupted: 50 steps were planned) |" in (folder / "README.md").read_text()
+
+
+def test_a_run_records_its_data_shape_so_publishing_needs_no_dataset(runs, tmp_path, monkeypatch):
+    monkeypatch.setenv("GANZOO_DATA_DIR", str(tmp_path / "no-data-here"))
+    info = json.loads((runs / "vanilla-mnist" / "run.json").read_text())["data"]
+    assert info == {"shape": [1, 28, 28], "num_classes": 10, "modality": "image", "value_range": [-1.0, 1.0]}
+    folder = publish_module.publish(runs / "vanilla-mnist", to=tmp_path / "models")  # no data_dir
+    assert load_model(folder).info.shape == (1, 28, 28)
