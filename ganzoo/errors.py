@@ -74,11 +74,14 @@ class PluginConflictError(GanzooError):
     """Two plugins register the same kind and name."""
 
     def __init__(self, kind: str, name: str, first: str, second: str) -> None:
+        distributions = [provider.partition("==")[0] for provider in (first, second)]
+        # Suggest blocking a third-party distribution: blocking ganzoo's own would empty the zoo.
+        block = next((d for d in reversed(distributions) if d != "ganzoo"), distributions[-1])
         super().__init__(
             f"{kind} {name!r} is registered twice: by {first} and by {second}",
             "ganzoo never picks one silently, because results would depend on install order",
-            "uninstall one of the two distributions, or block one with "
-            "GANZOO_BLOCKED_PLUGINS=<entry-point name>",
+            f"uninstall one of the two distributions (or rename the {kind} in your own), or block one for now "
+            f"with GANZOO_BLOCKED_PLUGINS={block}",
         )
 
 

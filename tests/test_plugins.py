@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import importlib
 import sys
 import textwrap
@@ -143,8 +145,20 @@ def test_a_clash_with_a_builtin_name_is_reported_too(site):
     install_fake_distribution(site, "copycat-gans", "0.1", "fakeplug_copycat",
                               RECIPE_PLUGIN.format(recipe="vanilla-mnist", dist="copycat"))  # fmt: skip
     _, registry = build_registry()
-    with pytest.raises(PluginConflictError, match="copycat-gans==0.1"):
+    with pytest.raises(PluginConflictError, match="copycat-gans==0.1") as caught:
         registry.get("recipe", "vanilla-mnist")
+    assert caught.value.fix.endswith("GANZOO_BLOCKED_PLUGINS=copycat-gans")  # not ganzoo's own, nor a placeholder
+    # `ganzoo plugins` lists both plugins as loaded, and says what the clash cost.
+    from click.testing import CliRunner
+
+    from ganzoo import plugins
+    from ganzoo.cli import cli
+
+    plugins.reset()
+    result = CliRunner().invoke(cli, ["plugins"])
+    assert result.exit_code == 0 and "warning: recipe 'vanilla-mnist' is registered twice" in result.output
+    problems = json.loads(CliRunner().invoke(cli, ["plugins", "--json"]).stdout)["problems"]
+    assert any("vanilla-mnist" in p for p in problems)
 
 
 def test_duplicate_entry_point_names_are_reported(site):

@@ -26,7 +26,7 @@ def plugins_command(as_json: bool) -> None:
     records = sorted(pm.records.values(), key=lambda r: (r.dist.lower(), r.name))
     if as_json:
         payload = [dict(r.to_json(), contributes=contributions.get(r.name, [])) for r in records]
-        click.echo(json.dumps({"plugins": payload}, indent=2))
+        click.echo(json.dumps({"plugins": payload, "problems": list(registry.problems)}, indent=2))
         return
     from ganzoo.cli import console
 
@@ -41,6 +41,9 @@ def plugins_command(as_json: bool) -> None:
     else:
         for row in rows:
             click.echo("  ".join(row))
+    # A loaded plugin can still lose names to a clash with another: say so here too.
+    for problem in registry.problems:
+        click.echo(f"warning: {problem}", err=True)
 
 
 def _summary(contributions: list[str]) -> str:
