@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import importlib
+import json
 import sys
 import textwrap
 from pathlib import Path
