@@ -135,3 +135,13 @@ def from_os_error(exc: OSError) -> FileSystemError:
     why, fix = _OS_ERROR_ADVICE.get(exc.errno, ("", "check the path, its permissions and the free disk space"))
     detail = exc.strerror or str(exc) or type(exc).__name__
     return FileSystemError(f"could not read or write {where}: {detail}", why, fix)
+
+
+def unreadable_file_reason(exc: BaseException) -> str:
+    """Why ``torch.load(weights_only=True)`` refused a file, in one line -- without torch's advice to turn
+    ``weights_only`` off, which would run code from the file and which ganzoo never does."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if any("weights_only" in line for line in lines):
+        return ("torch's safe loader refused it: it is damaged, or holds objects other than tensors and "
+                "plain values, which ganzoo never unpickles")
+    return f"{type(exc).__name__}: {lines[0][:200]}" if lines else type(exc).__name__

@@ -18,7 +18,7 @@ from typing import Any, Mapping
 
 import torch
 
-from ganzoo.errors import CheckpointError
+from ganzoo.errors import CheckpointError, unreadable_file_reason
 
 FORMAT = "ganzoo-checkpoint"
 FORMAT_VERSION = 1
@@ -124,16 +124,6 @@ def save_checkpoint(path: Path, state: Mapping[str, Any]) -> None:
     atomic_write_bytes(Path(path), buffer.getvalue())
 
 
-def _reason(exc: Exception) -> str:
-    """torch's reason for refusing a file, in one line -- without its advice to turn ``weights_only`` off,
-    which would run code from the file and which ganzoo never does."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    if any("weights_only" in line for line in lines):
-        return ("torch's safe loader refused it: it is damaged, or holds objects other than tensors and "
-                "plain values, which ganzoo never unpickles")
-    return f"{type(exc).__name__}: {lines[0][:200]}" if lines else type(exc).__name__
-
-
 def load_checkpoint(path: Path, map_location: Any = "cpu") -> dict[str, Any]:
     """Load and check a checkpoint; never unpickles arbitrary objects."""
     path = Path(path)
@@ -148,7 +138,7 @@ def load_checkpoint(path: Path, map_location: Any = "cpu") -> dict[str, Any]:
     except Exception as exc:
         raise CheckpointError(
             f"checkpoint {path} cannot be read",
-            f"it is corrupt, truncated or not a ganzoo checkpoint ({_reason(exc)})",
+            f"it is corrupt, truncated or not a ganzoo checkpoint ({unreadable_file_reason(exc)})",
             "use a run directory with an intact checkpoint.pt (a run that was killed while writing keeps the "
             "previous one; a damaged file cannot be repaired)",
         ) from None

@@ -33,7 +33,8 @@ def extractor_for_dataset(dataset: str, registry: Any = None) -> Any:
         raise ExtractorError(
             f"no feature extractor is registered for dataset {dataset!r}",
             f"image metrics need features learned on the same kind of images; extractors exist for {', '.join(known) or 'no dataset'}",
-            "install a plugin that provides one (ganzoo_feature_extractors), or evaluate with --metrics that need no extractor",
+            "install a plugin that provides one (ganzoo_feature_extractors), or evaluate on Inception-v3 features "
+            "with ganzoo eval --inception FILE",
         )
     return sorted(matches, key=lambda spec: spec.name)[0]
 

@@ -32,6 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ganzoo.errors import unreadable_file_reason
 from ganzoo.evaluation.extractors import ExtractorError
 from ganzoo.publish.weights import WeightsError, load_state_strictly, load_weights, sha256_file
 from ganzoo.specs import FeatureExtractorSpec
@@ -130,7 +131,7 @@ def _read_state(path: Path) -> dict[str, Tensor]:
     except Exception as exc:
         raise ExtractorError(
             f"{path} cannot be read as Inception-v3 weights",
-            f"{type(exc).__name__}: {str(exc).splitlines()[0][:200] if str(exc) else 'unreadable'}",
+            unreadable_file_reason(exc),
             "give torchvision's inception_v3_google-0cc3c7bd.pth or a .safetensors state dict",
         ) from None
     if not isinstance(state, dict) or not all(isinstance(v, Tensor) for v in state.values()):

@@ -56,8 +56,9 @@ def test_files_that_are_not_inception_weights_are_refused_in_words(tmp_path):
         load_inception(inception_spec(other))
     pickled = tmp_path / "code.pth"
     torch.save({"w": torch.zeros(1), "f": InceptionFeatures}, pickled)  # a class: refused by weights_only
-    with pytest.raises(ExtractorError, match="cannot be read as Inception-v3 weights"):
+    with pytest.raises(ExtractorError, match="cannot be read as Inception-v3 weights") as caught:
         load_inception(inception_spec(pickled))
+    assert "safe loader refused it" in caught.value.why and "weights_only" not in caught.value.message
 
 
 @pytest.mark.slow
