@@ -167,3 +167,16 @@ def test_ctrl_c_before_training_exits_with_130(runner, tmp_path, monkeypatch):
     monkeypatch.setattr(api, "resolve_run", interrupted)
     result = runner.invoke(cli, ["train", "ring-8", "--out", str(tmp_path / "run"), *RING_TINY])
     assert result.exit_code == 130 and "Interrupted." in result.output
+
+
+def test_a_reader_that_goes_away_ends_the_command_as_sigpipe_would():
+    # `ganzoo list | head -1` once head has gone: no traceback, no message to a closed pipe; exit 141.
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader is gone before the first write
+    try:
+        writer = subprocess.run([sys.executable, "-m", "ganzoo", "list"], stdout=write_end, stderr=subprocess.PIPE,
+                                timeout=60)  # fmt: skip
+    finally:
+        os.close(write_end)
+    assert writer.returncode == 141, writer.stderr
+    assert b"Traceback" not in writer.stderr and b"Error" not in writer.stderr

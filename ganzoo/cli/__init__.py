@@ -43,6 +43,14 @@ class LazyGroup(click.Group):
         # (a read-only folder, a full disk) is reported in words, not as a traceback.
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:
+            # The reader went away (`ganzoo list | head`): no message can reach it. Exit as a
+            # process killed by SIGPIPE would, without Python's flush error at shutdown.
+            import os
+            import sys
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(141)
         except OSError as exc:
             from ganzoo.errors import from_os_error
 

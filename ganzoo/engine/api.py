@@ -170,6 +170,7 @@ def train(
                     ckpt.remove_stale_temporaries(run_dir)
                 ckpt.atomic_write_bytes(run_dir / CONFIG_NAME, (json.dumps(config, indent=2) + "\n").encode())
                 _write_run_info(run_dir, "running", config, device, dist, data_info=data.info)
+                reporter.message(f"run directory: {run_dir}")
             records_written = True
 
         reporter = Reporter() if quiet or not dist.is_main else (reporter or _default_reporter())

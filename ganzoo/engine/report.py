@@ -52,7 +52,9 @@ class PlainReporter(Reporter):
 
     def start(self, total_steps: int, start_step: int, description: str) -> None:
         self.total, self.start_step, self.started = total_steps, start_step, time.perf_counter()
-        if start_step:
+        if start_step and start_step >= total_steps:
+            self._print(f"{description}: already at step {start_step}; writing its final samples and checkpoint again")
+        elif start_step:
             self._print(f"{description}: training from step {start_step} to step {total_steps}")
         else:
             self._print(f"{description}: training {total_steps} steps")

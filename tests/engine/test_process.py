@@ -52,6 +52,9 @@ def test_cli_train_then_resume(tmp_path, tiny_mnist_root):
     result = runner.invoke(cli, ["train", "--resume", str(out), "--steps", "8", "--data-dir", str(tiny_mnist_root)])
     assert result.exit_code == 0, result.output
     assert "from step 6" in result.output and "done: 8 steps" in result.output
+    assert result.output.startswith(f"run directory: {out}\n")  # said first, as a multi-process run does
+    result = runner.invoke(cli, ["train", "--resume", str(out), "--steps", "8", "--data-dir", str(tiny_mnist_root)])
+    assert result.exit_code == 0 and "already at step 8; writing its final samples and checkpoint again" in result.output
 
 
 def test_cli_refuses_to_overwrite_and_explains(tmp_path, tiny_mnist_root):
