@@ -97,6 +97,10 @@ from ganzoo import DataInfo
 
 
 class Generator(nn.Module):
+    # Tensor code only, no Python state changing per call: on one GPU the engine may
+    # record a whole training iteration as a CUDA graph and replay it (docs/plugin-guide.md).
+    cuda_graph_safe = True
+
     def __init__(self, data: DataInfo, latent_dim: int = 64, hidden: Sequence[int] = (256, 512)) -> None:
         super().__init__()
         self.latent_dim = latent_dim
@@ -115,6 +119,11 @@ class Generator(nn.Module):
 
 
 class Discriminator(nn.Module):
+    cuda_graph_safe = True  # as the generator's
+    # Each sample's score depends on that sample alone (no batch norm): the engine may
+    # score the real and the fake batch in one call.
+    independent_scores = True
+
     def __init__(self, data: DataInfo, hidden: Sequence[int] = (512, 256)) -> None:
         super().__init__()
         layers: list[nn.Module] = [nn.Flatten()]

@@ -26,6 +26,23 @@ def test_the_scaffold_writes_a_complete_distribution_and_refuses_to_overwrite(tm
         assert result.exit_code == 2 and "Traceback" not in result.output
 
 
+def test_the_scaffolds_networks_take_the_engines_fast_paths(tmp_path):
+    import importlib.util
+
+    from ganzoo.engine.cuda_graph import declares_graph_safe
+    from ganzoo.losses import batch_independent
+    from ganzoo.specs import DataInfo
+
+    assert CliRunner().invoke(cli, ["plugin", "new", "fast-gans", "--dir", str(tmp_path)]).exit_code == 0
+    spec = importlib.util.spec_from_file_location("fast_gans_models", tmp_path / "fast-gans/src/fast_gans/models.py")
+    models = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(models)
+    data = DataInfo(shape=(1, 28, 28), num_classes=10)
+    generator, discriminator = models.Generator(data), models.Discriminator(data)
+    assert declares_graph_safe(generator) and declares_graph_safe(discriminator)
+    assert batch_independent(discriminator)
+
+
 @pytest.mark.slow
 def test_a_generated_plugin_installs_and_passes_its_own_tests(tmp_path):
     from ganzoo.scaffold import new_plugin
