@@ -57,6 +57,18 @@ def model_card(config: Mapping[str, Any], *, license: str = "mit") -> str:
     return front_matter(meta) + "\n" + _body(config, title, evaluation, images, conditional)
 
 
+def _scope(config: Mapping[str, Any], title: str, images: bool) -> str:
+    """What the model is good for, in the card's words: images and 2-D toy distributions differ."""
+    if not images:
+        return (f"A small model for learning, teaching and research on GANs: it draws 2-D points from an "
+                f"approximation of the {title} distribution and nothing else, the classic test of mode coverage "
+                "and mode collapse. Expect some probability mass between the modes.")  # fmt: skip
+    size = "x".join(str(s) for s in config["data"]["shape"])
+    return (f"A small model for learning, teaching and research on GANs: it makes {size} images like those of "
+            f"{title} and nothing else. It was trained for minutes on a CPU, so its samples are recognisable but "
+            "far from state-of-the-art quality; expect artefacts and some missing variety.")  # fmt: skip
+
+
 def _stopped_early(training: Mapping[str, Any]) -> str:
     planned = training.get("planned_steps")
     if training.get("status") == "interrupted" and planned and planned > training["steps"]:
@@ -158,10 +170,7 @@ def _body(config: Mapping[str, Any], title: str, evaluation: list[Mapping[str, A
         "",
         "## Intended use and limitations",
         "",
-        f"A small model for learning, teaching and research on GANs: it reproduces the {title} distribution at "
-        f"{'x'.join(str(s) for s in config['data']['shape'])} and nothing else. It was trained for minutes on a CPU, "
-        "so its samples are recognisable but far from state-of-the-art quality; expect artefacts and some missing "
-        "variety. Do not use generated samples as if they were real data (for example to pad a dataset for "
+        _scope(config, title, images) + " Do not use generated samples as if they were real data (for example to pad a dataset for "
         "evaluation, or to pass off synthetic images as genuine); generative models can be misused to produce "
         "deceptive fake media, and anyone publishing generated content should label it as synthetic.",
         "",
