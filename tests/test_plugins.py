@@ -223,3 +223,37 @@ def test_a_plugin_command_joins_the_cli_but_cannot_replace_a_builtin(site):
     result = runner.invoke(cli, ["hello"])
     assert result.exit_code == 0 and "hello from a plugin" in result.output
     assert "hijacked" not in runner.invoke(cli, ["list"]).output
+
+
+LOSS_PLUGIN = '''
+import ganzoo
+from ganzoo.zoo.gan_losses import NonSaturatingLoss
+
+@ganzoo.hookimpl
+def ganzoo_losses():
+    yield ganzoo.LossSpec(name="borrowed-loss", summary="The non-saturating loss, from a plugin.",
+                          build=NonSaturatingLoss)
+'''
+
+
+def test_a_run_whose_plugin_was_uninstalled_names_the_distribution_to_reinstall(site, tmp_path):
+    import shutil
+
+    import ganzoo
+    from ganzoo import plugins
+    from ganzoo.errors import ConfigError
+
+    install_fake_distribution(site, "borrowed-gans", "1.4", "fakeplug_borrowed", LOSS_PLUGIN)
+    plugins.reset()
+    run = tmp_path / "run"
+    ganzoo.train("ring-8", loss="borrowed-loss", steps=2, out=run, quiet=True,
+                 overrides={"generator.hidden": [8], "discriminator.hidden": [8], "dataset.samples": 256})  # fmt: skip
+    for installed in site.glob("borrowed_gans-*.dist-info"):
+        shutil.rmtree(installed)  # pip uninstall borrowed-gans
+    plugins.reset()
+    from ganzoo.evaluation.targets import evaluate_target
+
+    for attempt in (lambda: ganzoo.train(resume=run, steps=4, quiet=True), lambda: evaluate_target(run, n=100)):
+        with pytest.raises(ConfigError, match="needs the loss 'borrowed-loss', which no installed plugin provides") as caught:
+            attempt()
+        assert caught.value.fix == "pip install borrowed-gans==1.4"

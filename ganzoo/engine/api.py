@@ -28,7 +28,7 @@ from torch import nn
 import ganzoo
 from ganzoo.data import InMemoryData, resolve_data_root
 from ganzoo.engine import checkpoint as ckpt
-from ganzoo.engine.config import build_config, check_saved_config, load_config_file, resumed_config
+from ganzoo.engine.config import COMPONENT_KINDS, build_config, check_saved_config, load_config_file, resumed_config
 from ganzoo.engine.loop import Distributed, Interrupted, TrainResult, training_loop
 from ganzoo.engine.report import Reporter
 from ganzoo.engine.run_directory import Replacement, RunLock, check_new_run_dir
@@ -169,7 +169,9 @@ def train(
                 else:
                     ckpt.remove_stale_temporaries(run_dir)
                 ckpt.atomic_write_bytes(run_dir / CONFIG_NAME, (json.dumps(config, indent=2) + "\n").encode())
-                _write_run_info(run_dir, "running", config, device, dist, data_info=data.info)
+                _write_run_info(run_dir, "running", config, device, dist, data_info=data.info,
+                                providers={kind: registry.entry(kind, config[kind]["name"]).provider
+                                           for kind in COMPONENT_KINDS})  # fmt: skip
                 reporter.message(f"run directory: {run_dir}")
             records_written = True
 
@@ -259,7 +261,7 @@ def resolve_run(registry: Any, recipe: Optional[str], components: Mapping[str, O
                 "drop --out (to copy a run elsewhere, copy its directory first and resume the copy)",
             )
         run_dir = Path(resume)
-        return resumed_config(_read_run_config(run_dir), overrides), run_dir
+        return resumed_config(_read_run_config(run_dir, registry), overrides), run_dir
     file_names, file_overrides = load_config_file(Path(config_file)) if config_file else ({}, [])
     file_recipe = file_names.pop("recipe", None)
     if recipe and file_recipe and recipe != file_recipe:
@@ -388,7 +390,8 @@ def _training_evaluator(config: dict[str, Any], info: DataInfo, device: torch.de
         ) from None
 
 
-def _read_run_config(run_dir: Path) -> dict[str, Any]:
+def _read_run_config(run_dir: Path, registry: Any = None) -> dict[str, Any]:
+    """A run's config.json, checked; with ``registry``, also that its components are installed."""
     path = run_dir / CONFIG_NAME
     if not path.is_file():
         raise RunDirectoryError(
@@ -402,7 +405,29 @@ def _read_run_config(run_dir: Path) -> dict[str, Any]:
         raise RunDirectoryError(f"{path} is not valid JSON", str(exc), "restore the run's config.json") from None
     check_saved_config(config)
     config.pop("ganzoo_version", None)
+    if registry is not None:
+        _check_components_installed(run_dir, config, registry)
     return config
+
+
+def _check_components_installed(run_dir: Path, config: dict[str, Any], registry: Any) -> None:
+    """Name the distribution to reinstall when a run's component is no longer registered."""
+    from ganzoo.errors import UnknownNameError
+
+    for kind in COMPONENT_KINDS:
+        name = config[kind]["name"]
+        try:
+            registry.entry(kind, name)
+        except UnknownNameError:
+            try:
+                provider = json.loads((run_dir / RUN_INFO_NAME).read_text(encoding="utf-8"))["providers"][kind]
+            except (OSError, ValueError, KeyError, TypeError):
+                raise  # a run from before providers were recorded: the plain unknown-name error
+            raise ConfigError(
+                f"this run needs the {kind} {name!r}, which no installed plugin provides",
+                f"it was trained with {provider}",
+                f"pip install {provider}" if "==" in provider else "install the plugin that provides it",
+            ) from None
 
 
 def _default_run_dir(config: dict[str, Any]) -> Path:
@@ -586,7 +611,8 @@ def _git_commit() -> Optional[str]:
 
 
 def _write_run_info(run_dir: Path, status: str, config: dict[str, Any], device: torch.device, dist: Distributed,
-                    result: Optional[TrainResult] = None, error: str = "", data_info: Optional[DataInfo] = None) -> None:
+                    result: Optional[TrainResult] = None, error: str = "", data_info: Optional[DataInfo] = None,
+                    providers: Optional[dict[str, str]] = None) -> None:
     path = run_dir / RUN_INFO_NAME
     try:
         info = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
@@ -596,6 +622,8 @@ def _write_run_info(run_dir: Path, status: str, config: dict[str, Any], device: 
     info.setdefault("created", now)
     if data_info is not None:  # what the networks were built for: sample, eval and publish need no dataset for it
         info["data"] = data_info.to_json()
+    if providers is not None:  # which distribution to reinstall should a component's plugin go missing
+        info["providers"] = providers
     info.update(
         status=status,
         updated=now,

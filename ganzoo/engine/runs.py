@@ -22,7 +22,7 @@ def load_run_generator(run_dir: Path, *, info: DataInfo, ema: bool = True, regis
 
     run_dir = Path(run_dir)
     registry = registry or ganzoo.get_registry()
-    config = _read_run_config(run_dir)
+    config = _read_run_config(run_dir, registry)
     state = ckpt.load_checkpoint(run_dir / ckpt.CHECKPOINT_NAME)
     spec = registry.get("generator", config["generator"]["name"])
     model = spec.build(info, **config["generator"]["params"])

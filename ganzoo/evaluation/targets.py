@@ -52,7 +52,7 @@ def _evaluate_target(target: str | Path, *, n: int, metrics: Optional[Sequence[s
         from ganzoo.engine.api import _read_run_config
         from ganzoo.engine.runs import load_run_generator, run_dataset_info
 
-        config = _read_run_config(path)
+        config = _read_run_config(path, registry)
         info = run_dataset_info(path, data_dir, registry)
         generator = load_run_generator(path, info=info, registry=registry).to(device_)
         # Which weights this measured, so that publish puts it only on the card of those weights.

@@ -109,7 +109,7 @@ def load_run_model(run_dir: str | Path, *, device: torch.device | str = "cpu", r
 
     registry = registry or ganzoo.get_registry()
     run_dir = Path(run_dir)
-    config = _read_run_config(run_dir)
+    config = _read_run_config(run_dir, registry)
     info = run_dataset_info(run_dir, data_dir, registry)
     generator = load_run_generator(run_dir, info=info, registry=registry)
     conditional = bool(getattr(registry.get("generator", config["generator"]["name"]), "conditional", False))

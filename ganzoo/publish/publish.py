@@ -53,7 +53,7 @@ def publish(run_dir: str | Path, *, name: Optional[str] = None, to: str | Path |
 
     registry = registry or ganzoo.get_registry()
     run_dir = Path(run_dir)
-    config = _read_run_config(run_dir)
+    config = _read_run_config(run_dir, registry)
     run_info = _read_json(run_dir / RUN_INFO_NAME)
     # Only None means "the default"; an empty --name is a mistake, not a request for it.
     name = name if name is not None else (config.get("recipe") or config["generator"]["name"])
