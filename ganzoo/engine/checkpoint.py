@@ -45,6 +45,7 @@ KEYS = frozenset(
         "scaler_g",
         "scaler_d",
         "rng",
+        "config",
     }
 )
 
@@ -152,6 +153,8 @@ def load_checkpoint(path: Path, map_location: Any = "cpu") -> dict[str, Any]:
         )
     # Checkpoints from before multi-process training were all written by one process.
     state.setdefault("world_size", 1)
+    # Checkpoints from before the configuration was kept beside its digest hold only the digest.
+    state.setdefault("config", None)
     missing, extra = KEYS - state.keys(), state.keys() - KEYS
     if missing or extra:
         raise CheckpointError(

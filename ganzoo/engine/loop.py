@@ -308,9 +308,11 @@ def training_loop(
     rng_note: Optional[str] = None
     if resume_state is not None:
         if resume_state["config_digest"] != _digest(config):
+            changed = _changed_settings(resume_state.get("config"), _weights_config(config))
             raise TrainingError(
                 "the checkpoint was written for a different configuration",
-                "resuming may only change steps, device and logging cadence",
+                (f"changed since it was written: {changed}; " if changed else "")
+                + "resuming may only change steps, device and logging cadence",
                 "resume with the run's own config.json unchanged",
             )
         with _checkpoint_that_fits(run_dir / ckpt.CHECKPOINT_NAME):
@@ -353,6 +355,8 @@ def training_loop(
         wall_time = wall_time_before + (time.perf_counter() - started)
         state = {
             "config_digest": _digest(config),
+            # What the digest was taken of, as JSON: a refused resume can name what changed.
+            "config": json.dumps(_weights_config(config), sort_keys=True),
             "step": step,
             "d_steps": d_steps,
             "images_seen": images_seen,
@@ -702,15 +706,40 @@ def _reference_points(data: InMemoryData | StreamingData, count: int) -> Optiona
     return data.batch(index.to(data.x.device))[0].cpu()
 
 
-def _digest(config: dict[str, Any]) -> str:
-    """A hash of what determines the learned weights (not steps, device or logging cadence)."""
-    import hashlib
-
+def _weights_config(config: dict[str, Any]) -> dict[str, Any]:
+    """The part of a configuration that determines the learned weights (not steps, device or logging cadence)."""
     stable = copy.deepcopy(config)
     for key in RESUMABLE_KEYS:
         stable.get("train", {}).pop(key, None)
     stable.pop("ganzoo_version", None)
-    return hashlib.sha256(json.dumps(stable, sort_keys=True).encode()).hexdigest()[:16]
+    return stable
+
+
+def _digest(config: dict[str, Any]) -> str:
+    """A hash of :func:`_weights_config`."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps(_weights_config(config), sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _changed_settings(saved_json: Optional[str], current: dict[str, Any], limit: int = 5) -> str:
+    """``generator.params.hidden: [32] -> [15]; ...`` between a checkpoint's configuration and this one."""
+    if not saved_json:
+        return ""
+    try:
+        saved = json.loads(saved_json)
+    except ValueError:
+        return ""
+
+    def flat(value: Any, prefix: str = "") -> dict[str, Any]:
+        if isinstance(value, dict):
+            return {k: v for key, item in value.items() for k, v in flat(item, f"{prefix}{key}.").items()}
+        return {prefix.rstrip("."): value}
+
+    before, after = flat(saved), flat(current)
+    keys = sorted(k for k in before.keys() | after.keys() if before.get(k, "(absent)") != after.get(k, "(absent)"))
+    shown = [f"{k}: {json.dumps(before.get(k, '(absent)'))} -> {json.dumps(after.get(k, '(absent)'))}" for k in keys[:limit]]
+    return "; ".join(shown) + (f"; and {len(keys) - limit} more" if len(keys) > limit else "")
 
 
 def rescaled_cursor(cursor: int, batch_size: int, saved_world_size: int, world_size: int) -> int:

@@ -139,9 +139,10 @@ def test_checkpoints_from_before_the_noise_device_was_recorded_resume_bit_exactl
     train_tiny(tmp_path / "whole", tiny_mnist_root, steps=20)
     train_tiny(tmp_path / "halves", tiny_mnist_root, steps=10)
 
-    def older_format(state):  # what ganzoo wrote before: no device named, every GPU's state in a list
+    def older_format(state):  # what ganzoo wrote before: no device named, every GPU's state in a list, no config
         state["rng"].pop("noise_device")
         state["rng"]["cuda"] = []
+        state["config"] = None
 
     rewrite_checkpoint(tmp_path / "halves" / "checkpoint.pt", older_format)
     ganzoo.train(resume=tmp_path / "halves", steps=20, quiet=True, data_dir=tiny_mnist_root, download=False)
@@ -198,6 +199,19 @@ def test_a_checkpoint_whose_tensors_do_not_fit_is_refused_in_words(tmp_path, tin
         ganzoo.train(resume=run, steps=8, quiet=True, data_dir=tiny_mnist_root, download=False)
     assert "size mismatch" in caught.value.why
     assert (run / "run.json").read_bytes() == before
+
+
+def test_a_resume_refused_for_an_edited_config_names_what_changed(tmp_path, tiny_mnist_root):
+    run = tmp_path / "run"
+    train_tiny(run, tiny_mnist_root, steps=4)
+    config = json.loads((run / "config.json").read_text())
+    config["generator"]["params"]["hidden"] = [16, 32]
+    config["train"]["lr_g"] = 0.5
+    (run / "config.json").write_text(json.dumps(config))
+    with pytest.raises(TrainingError, match="different configuration") as caught:
+        ganzoo.train(resume=run, steps=8, quiet=True, data_dir=tiny_mnist_root, download=False)
+    assert "generator.params.hidden: [32, 32] -> [16, 32]" in caught.value.why
+    assert "train.lr_g: 0.0002 -> 0.5" in caught.value.why
 
 
 def test_a_resume_removes_temporaries_that_a_killed_write_left(tmp_path, tiny_mnist_root):
