@@ -22,7 +22,7 @@ from ganzoo.errors import GanzooError
 from ganzoo.publish.card import model_card
 from ganzoo.publish.load import MODEL_FORMAT, MODEL_FORMAT_VERSION, load_model
 from ganzoo.publish.reproduce import reproduce_command
-from ganzoo.publish.store import CARD_NAME, CONFIG_NAME, SAMPLES_NAME, WEIGHTS_NAME
+from ganzoo.publish.store import CARD_NAME, CONFIG_NAME, SAMPLES_NAME, WEIGHTS_NAME, source_model_dir
 from ganzoo.publish.weights import save_weights
 from ganzoo.specs import DataInfo, SpecError, validate_name
 
@@ -62,6 +62,10 @@ def publish(run_dir: str | Path, *, name: Optional[str] = None, to: str | Path |
     except SpecError as exc:
         raise PublishError(f"cannot publish under the name {name!r}", str(exc), "choose another --name") from None
     target = Path(to or "model_cards") / name
+    if target.parent.resolve() == source_model_dir().resolve():
+        # In a ganzoo checkout ./model_cards is the zoo's own folder: say so before it fills up.
+        warn(f"{target.parent} is ganzoo's own model folder (this is a source checkout): the model will be "
+             "listed beside the shipped ones; publish elsewhere with --to DIR to keep them apart")  # fmt: skip
     if target.exists() and not force:
         raise PublishError(f"{target} already exists", "publishing never replaces a model by accident",
                            "pass --force to replace it, or choose another --name or --to")  # fmt: skip

@@ -449,3 +449,18 @@ def test_a_run_records_its_data_shape_so_publishing_needs_no_dataset(runs, tmp_p
     assert info == {"shape": [1, 28, 28], "num_classes": 10, "modality": "image", "value_range": [-1.0, 1.0]}
     folder = publish_module.publish(runs / "vanilla-mnist", to=tmp_path / "models")  # no data_dir
     assert load_model(folder).info.shape == (1, 28, 28)
+
+
+def test_publishing_into_the_checkouts_own_model_folder_is_pointed_out(runs, tmp_path, monkeypatch):
+    from ganzoo.publish import store
+
+    zoo = tmp_path / "checkout" / "model_cards"
+    zoo.mkdir(parents=True)
+    monkeypatch.setattr(publish_module, "source_model_dir", lambda: zoo)
+    warnings = []
+    publish(runs, "vanilla-mnist", zoo, name="mine", warn=warnings.append)
+    assert any("is ganzoo's own model folder" in w and "--to DIR" in w for w in warnings)
+    warnings.clear()
+    publish(runs, "vanilla-mnist", tmp_path / "elsewhere", name="mine", warn=warnings.append)
+    assert not any("own model folder" in w for w in warnings)
+    assert store.source_model_dir() != zoo  # only publish's view was redirected
