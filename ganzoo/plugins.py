@@ -160,6 +160,8 @@ def load_entry_points(pm: GanzooPluginManager) -> None:
         version = ep.dist.version if ep.dist is not None else "0"
         record = PluginRecord(name=ep.name, module=ep.value, dist=dist, version=version, status="pending")
         own = _normalise(dist) == OWN_DISTRIBUTION
+        hits = {b for b in blocked if b == ep.name.lower() or _normalise(b) == _normalise(dist)}
+        matched |= hits  # a name that met an entry point was right, whatever else skips it
         if ep.name in pm.records:
             first = pm.records[ep.name]
             record.status = "failed"
@@ -173,8 +175,6 @@ def load_entry_points(pm: GanzooPluginManager) -> None:
             record.status, record.error = "disabled", f"{DISABLE_AUTOLOAD_ENV} is set"
             pm.records[ep.name] = record
             continue
-        hits = {b for b in blocked if b == ep.name.lower() or _normalise(b) == _normalise(dist)}
-        matched |= hits
         if hits:
             record.status, record.error = "blocked", f"listed in {BLOCKED_ENV}"
             pm.records[ep.name] = record

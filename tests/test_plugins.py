@@ -257,3 +257,34 @@ def test_a_run_whose_plugin_was_uninstalled_names_the_distribution_to_reinstall(
         with pytest.raises(ConfigError, match="needs the loss 'borrowed-loss', which no installed plugin provides") as caught:
             attempt()
         assert caught.value.fix == "pip install borrowed-gans==1.4"
+
+
+def test_a_run_from_before_providers_were_recorded_gets_the_plain_unknown_name_error(site, tmp_path):
+    import shutil
+
+    import ganzoo
+    from ganzoo import plugins
+    from ganzoo.errors import UnknownNameError
+
+    install_fake_distribution(site, "borrowed-gans", "1.4", "fakeplug_borrowed2", LOSS_PLUGIN)
+    plugins.reset()
+    run = tmp_path / "run"
+    ganzoo.train("ring-8", loss="borrowed-loss", steps=2, out=run, quiet=True,
+                 overrides={"generator.hidden": [8], "discriminator.hidden": [8], "dataset.samples": 256})  # fmt: skip
+    info = json.loads((run / "run.json").read_text())
+    info.pop("providers")
+    (run / "run.json").write_text(json.dumps(info))
+    for installed in site.glob("borrowed_gans-*.dist-info"):
+        shutil.rmtree(installed)
+    plugins.reset()
+    with pytest.raises(UnknownNameError, match="unknown loss 'borrowed-loss'"):
+        ganzoo.train(resume=run, steps=4, quiet=True)
+
+
+def test_a_blocked_name_skipped_for_another_reason_still_counts_as_matched(site, monkeypatch):
+    install_fake_distribution(site, "gan-extras", "1.0", "fakeplug_extras3", RECIPE_PLUGIN.format(recipe="extra3", dist="x"))
+    monkeypatch.setenv("GANZOO_DISABLE_PLUGIN_AUTOLOAD", "1")
+    monkeypatch.setenv("GANZOO_BLOCKED_PLUGINS", "gan-extras")
+    pm, registry = build_registry()
+    assert pm.records["gan-extras"].status == "disabled"
+    assert not [p for p in registry.problems if "GANZOO_BLOCKED_PLUGINS" in p]

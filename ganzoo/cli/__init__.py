@@ -43,14 +43,28 @@ class LazyGroup(click.Group):
         # (a read-only folder, a full disk) is reported in words, not as a traceback.
         try:
             return super().invoke(ctx)
-        except BrokenPipeError:
-            # The reader went away (`ganzoo list | head`): no message can reach it. Exit as a
-            # process killed by SIGPIPE would, without Python's flush error at shutdown.
+        except BrokenPipeError as exc:
+            import io
             import os
             import sys
 
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            ctx.exit(141)
+            if _stdout_reader_gone():
+                # The reader went away (`ganzoo list | head`): no message can reach it. Exit as a
+                # process killed by SIGPIPE would, without Python's flush error at shutdown.
+                try:
+                    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                except (OSError, io.UnsupportedOperation):
+                    pass
+                ctx.exit(141)
+            from ganzoo.errors import from_os_error
+
+            raise from_os_error(exc) from None  # another pipe (a worker's, a subprocess's) broke
+        except (ConnectionError, TimeoutError) as exc:
+            from ganzoo.errors import GanzooError
+
+            raise GanzooError(f"a connection failed: {exc}", "in a multi-process run, another process may have "
+                              "stopped or be unreachable", "check the other processes' output and the network, "
+                              "then resume the run") from None  # fmt: skip
         except OSError as exc:
             from ganzoo.errors import from_os_error
 
@@ -60,6 +74,21 @@ class LazyGroup(click.Group):
             # engine, which saves a checkpoint): the shell's code for SIGINT, as documented.
             click.echo("Interrupted.", err=True)
             ctx.exit(130)
+
+
+def _stdout_reader_gone() -> bool:
+    """Whether standard output is a pipe whose reader has closed it (poll reports an error on it)."""
+    import io
+    import select
+    import sys
+
+    try:
+        fd = sys.stdout.fileno()
+        poller = select.poll()
+    except (OSError, io.UnsupportedOperation, AttributeError):  # no descriptor, or no poll (Windows)
+        return False
+    poller.register(fd, select.POLLOUT)
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
 
 
 def _plugin_commands() -> dict[str, click.Command]:

@@ -38,6 +38,7 @@ def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path],
     from ganzoo.publish import sampling
     from ganzoo.evaluation.targets import is_run_dir
     from ganzoo.publish.load import load_model, load_run_model
+    from ganzoo.publish.store import names_published_model
     from ganzoo.publish.sampling import SamplingError as SampleError
 
     if out is not None and out_dir is not None:
@@ -51,11 +52,11 @@ def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path],
     if out is not None and out.suffix.lower() != ".png":
         raise SampleError(f"--out {out} is not a .png file", "ganzoo writes sample grids as PNG",
                           f"name it {out.with_suffix('.png')}")  # fmt: skip
-    if is_run_dir(Path(model)):  # a training run, as ganzoo eval takes it: its EMA generator
+    if is_run_dir(Path(model)) and not names_published_model(model):  # a run, as eval takes it: its EMA generator
         loaded = load_run_model(model, device=resolve_device(device), data_dir=data_dir)
     else:
         loaded = load_model(model, device=resolve_device(device))
-    name = loaded.config.get("name") or Path(model).stem
+    name = loaded.config.get("name") or Path(model).resolve().stem
     labels = sampling.class_labels(loaded, class_, n)
     if out_dir is not None:
         paths = sampling.write_images(loaded, out_dir, n=n, seed=seed, labels=labels, force=force, interpolate=interpolate)

@@ -156,16 +156,16 @@ def train(
         # one exactly as it was -- its config.json, run.json and stale temporaries.
         # An --overwrite keeps the old run aside until the new one has a checkpoint.
         records_written = False
-        replacement = Replacement(run_dir)
+        replacement = Replacement(run_dir, overwrite)
 
         def write_run_records() -> None:
             nonlocal records_written
             if dist.is_main:
                 if resume_state is None:
+                    if old_run_lock is not None:
+                        old_run_lock.release()  # start() takes it again, for the moment of the move
                     replacement.start()
                     run_locks.callback(RunLock(run_dir).release)
-                    if old_run_lock is not None:
-                        old_run_lock.release()  # it moved aside with its run
                 else:
                     ckpt.remove_stale_temporaries(run_dir)
                 ckpt.atomic_write_bytes(run_dir / CONFIG_NAME, (json.dumps(config, indent=2) + "\n").encode())
@@ -192,6 +192,8 @@ def train(
             raise
         except BaseException as exc:
             reporter.close()
+            if dist.is_main and not records_written:
+                replacement.finish(keep_new=False)  # failed while creating it: undo, old run back
             if dist.is_main and records_written:
                 # Without a checkpoint of its own the new run has nothing worth keeping: an
                 # overwritten run comes back; otherwise the failure is recorded in run.json.
@@ -418,11 +420,11 @@ def _check_components_installed(run_dir: Path, config: dict[str, Any], registry:
         name = config[kind]["name"]
         try:
             registry.entry(kind, name)
-        except UnknownNameError:
+        except UnknownNameError as unknown:
             try:
-                provider = json.loads((run_dir / RUN_INFO_NAME).read_text(encoding="utf-8"))["providers"][kind]
+                provider = str(json.loads((run_dir / RUN_INFO_NAME).read_text(encoding="utf-8"))["providers"][kind])
             except (OSError, ValueError, KeyError, TypeError):
-                raise  # a run from before providers were recorded: the plain unknown-name error
+                raise unknown from None  # a run from before providers were recorded: the plain error
             raise ConfigError(
                 f"this run needs the {kind} {name!r}, which no installed plugin provides",
                 f"it was trained with {provider}",

@@ -1,9 +1,9 @@
 """Run directories: which may be written, which may be replaced, and one writer at a time.
 
 A new run never clobbers an earlier one by accident; ``--overwrite`` replaces
-only a ganzoo run (never an arbitrary folder, the working directory or home),
-and only once the new run has a checkpoint of its own: until then the old run
-is kept aside and is put back if the new one fails. A lock file keeps two
+only a ganzoo run (never an arbitrary folder, the working directory or home);
+the old run is kept aside while the new one trains, deleted when the new run
+ends with a checkpoint of its own, and put back if it fails before one. A lock file keeps two
 processes from training into the same directory.
 """
 
@@ -73,10 +73,13 @@ class RunLock:
         handle = open(self.path, "a+", encoding="utf-8")
         try:
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
+        except OSError as exc:
             handle.close()
+            if not isinstance(exc, BlockingIOError):
+                # A file system without locks (NFS without lockd, some cluster file systems):
+                # the run goes on unlocked rather than not at all.
+                return
+            holder = self.path.read_text(encoding="utf-8", errors="replace").strip() or "another process"
             raise RunDirectoryError(
                 f"the run directory {run_dir} is in use by {holder}",
                 "two processes writing one run would corrupt its checkpoints and logs",
@@ -96,31 +99,44 @@ class RunLock:
 
 
 class Replacement:
-    """An existing run set aside by ``--overwrite`` until the new run has its first checkpoint.
+    """A new run's directory, and an existing run set aside by ``--overwrite`` until the new run is done.
 
-    :meth:`start` moves the old run to a hidden sibling folder and creates an
-    empty ``run_dir``; :meth:`finish` deletes the old run (``keep_new``) or
-    deletes the new one and moves the old run back. A process killed in
-    between leaves the old run in ``.NAME.replaced-TIMESTAMP`` beside it.
+    :meth:`start` re-checks the directory (another process may have started a
+    run there since the early check), moves an old run to a hidden sibling
+    folder and creates ``run_dir``; :meth:`finish` deletes the old run
+    (``keep_new``) or deletes what the new run wrote and moves the old run
+    back. A process killed in between leaves the old run in
+    ``.NAME.replaced-TIMESTAMP`` beside it. A symlinked ``run_dir`` is
+    followed: the run it points to is the one replaced.
     """
 
-    def __init__(self, run_dir: Path) -> None:
-        self.run_dir = Path(run_dir)
+    def __init__(self, run_dir: Path, overwrite: bool = False) -> None:
+        self.run_dir = Path(run_dir).resolve()
+        self.overwrite = overwrite
         self.aside: Optional[Path] = None
+        self.started = False
 
     def start(self) -> None:
+        check_new_run_dir(self.run_dir, self.overwrite)
         if self.run_dir.is_dir() and any(self.run_dir.iterdir()):
+            RunLock(self.run_dir).release()  # refuses a run that another process is training
             stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
             self.aside = self.run_dir.with_name(f".{self.run_dir.name}.replaced-{stamp}")
             os.replace(self.run_dir, self.aside)
         self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.started = True
 
     def finish(self, keep_new: bool) -> None:
-        if self.aside is None:
+        """Keep the new run (delete the old one), or undo: delete the new run and put the old one back."""
+        if not self.started:
             return
+        self.started = False
         if keep_new:
-            shutil.rmtree(self.aside, ignore_errors=True)
+            if self.aside is not None:
+                shutil.rmtree(self.aside, ignore_errors=True)
         else:
+            # The directory was empty or absent before start(): all that is in it is the new run's.
             shutil.rmtree(self.run_dir, ignore_errors=True)
-            os.replace(self.aside, self.run_dir)
+            if self.aside is not None:
+                os.replace(self.aside, self.run_dir)
         self.aside = None

@@ -13,7 +13,8 @@ from ganzoo.engine.api import CONFIG_NAME, RUN_INFO_NAME, _read_run_config
 from ganzoo.specs import DataInfo
 
 
-def load_run_generator(run_dir: Path, *, info: DataInfo, ema: bool = True, registry: Any = None) -> nn.Module:
+def load_run_generator(run_dir: Path, *, info: DataInfo, ema: bool = True, registry: Any = None,
+                       state: Optional[dict[str, Any]] = None) -> nn.Module:
     """The run's generator (its EMA when there is one and ``ema``), strictly loaded, in eval mode.
 
     ``info`` is the data the generator was built for (the run's dataset info).
@@ -23,7 +24,8 @@ def load_run_generator(run_dir: Path, *, info: DataInfo, ema: bool = True, regis
     run_dir = Path(run_dir)
     registry = registry or ganzoo.get_registry()
     config = _read_run_config(run_dir, registry)
-    state = ckpt.load_checkpoint(run_dir / ckpt.CHECKPOINT_NAME)
+    if state is None:  # a caller that needs the step or digest too passes the one it loaded
+        state = ckpt.load_checkpoint(run_dir / ckpt.CHECKPOINT_NAME)
     spec = registry.get("generator", config["generator"]["name"])
     model = spec.build(info, **config["generator"]["params"])
     weights = state["ema"] if ema and state["ema"] else state["generator"]

@@ -19,6 +19,7 @@ import ganzoo
 from ganzoo.engine import checkpoint as ckpt
 from ganzoo.engine.checkpoint import atomic_write_bytes
 from ganzoo.evaluation.evaluate import Evaluation, evaluate
+from ganzoo.publish.store import names_published_model
 
 EVAL_FORMAT = "ganzoo-eval"
 RUN_EVAL_NAME = "eval.json"
@@ -48,15 +49,17 @@ def _evaluate_target(target: str | Path, *, n: int, metrics: Optional[Sequence[s
     registry = registry or ganzoo.get_registry()
     device_ = torch.device(device)
     path = Path(target)
-    if is_run_dir(path):
+    if is_run_dir(path) and not names_published_model(target):
         from ganzoo.engine.api import _read_run_config
         from ganzoo.engine.runs import load_run_generator, run_dataset_info
 
         config = _read_run_config(path, registry)
         info = run_dataset_info(path, data_dir, registry)
-        generator = load_run_generator(path, info=info, registry=registry).to(device_)
-        # Which weights this measured, so that publish puts it only on the card of those weights.
+        # One load for the weights and their digest: a run writing a new checkpoint meanwhile
+        # cannot pair these metrics with other weights. The digest lets publish put them only
+        # on the card of exactly these weights.
         state = ckpt.load_checkpoint(path / ckpt.CHECKPOINT_NAME)
+        generator = load_run_generator(path, info=info, registry=registry, state=state).to(device_)
         measured = {"step": int(state["step"]), "weights_sha256": ckpt.weights_digest(ckpt.sampling_weights(state))}
         dataset, params = config["dataset"]["name"], config["dataset"]["params"]
         conditional = bool(getattr(registry.get("generator", config["generator"]["name"]), "conditional", False))

@@ -128,7 +128,10 @@ def _body(config: Mapping[str, Any], title: str, evaluation: list[Mapping[str, A
     ]  # fmt: skip
     lines += [f"| {k} | {v} |" for k, v in rows] + [""]
     if training.get("command"):
-        lines += ["Reproduce it (bit for bit on a CPU with the same torch and ganzoo):", "", "```bash",
+        exact = ("bit for bit on a CPU with the same torch and ganzoo" if training.get("world_size", 1) == 1
+                 else f"trained with {training['world_size']} processes: add --nproc {training['world_size']}, "
+                 "and expect the same training, not the same bits")  # fmt: skip
+        lines += [f"Reproduce it ({exact}):", "", "```bash",
                   training["command"], "```", ""]  # fmt: skip
     elif config.get("recipe"):  # cards published before the command was recorded
         lines += ["Reproduce it:", "", "```bash", f"ganzoo train {config['recipe']} --seed {training.get('seed')}", "```", ""]

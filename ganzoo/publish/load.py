@@ -108,7 +108,7 @@ def load_run_model(run_dir: str | Path, *, device: torch.device | str = "cpu", r
     from ganzoo.engine.runs import load_run_generator, run_dataset_info
 
     registry = registry or ganzoo.get_registry()
-    run_dir = Path(run_dir)
+    run_dir = Path(run_dir).resolve()  # "." has no name of its own
     config = _read_run_config(run_dir, registry)
     info = run_dataset_info(run_dir, data_dir, registry)
     generator = load_run_generator(run_dir, info=info, registry=registry)

@@ -102,6 +102,11 @@ def find_model(name: str) -> Optional[Path]:
     return None
 
 
+def names_published_model(argument: object) -> bool:
+    """Whether a command-line argument is the bare name of a published model (which beats a same-named folder)."""
+    return isinstance(argument, str) and find_model(argument) is not None
+
+
 def resolve_model(name_or_path: str | Path) -> Path:
     """A model folder or ``.safetensors`` file from a name or a path, or a clear error.
 

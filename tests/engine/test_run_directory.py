@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -31,11 +32,10 @@ def test_overwrite_refuses_a_directory_that_is_not_a_run(tmp_path, tiny_mnist_ro
 def test_overwrite_refuses_the_current_directory_and_its_parents(tmp_path, tiny_mnist_root, monkeypatch):
     run = tmp_path / "runs" / "a"
     train_tiny(run, tiny_mnist_root, steps=2)
-    monkeypatch.chdir(run)
-    for target in (".", "..", str(tmp_path)):
+    monkeypatch.chdir(run)  # the current directory is itself a run: only the cwd rule refuses it
+    for target in (Path("."), Path(".."), tmp_path):
         with pytest.raises(RunDirectoryError, match="refuses to replace"):
-            train_tiny(tmp_path.joinpath(target) if target != str(tmp_path) else tmp_path, tiny_mnist_root,
-                       steps=2, overwrite=True)  # fmt: skip
+            train_tiny(target, tiny_mnist_root, steps=2, overwrite=True)
     assert (run / "checkpoint.pt").is_file()
 
 
@@ -80,3 +80,52 @@ def test_a_run_in_use_is_neither_resumed_nor_overwritten(tmp_path, tiny_mnist_ro
         held.release()
     ganzoo.train(resume=run, steps=4, quiet=True, data_dir=tiny_mnist_root, download=False)
     assert ckpt.load_checkpoint(run / "checkpoint.pt")["step"] == 4
+
+
+def test_an_overwrite_that_fails_while_creating_the_new_run_puts_the_old_one_back(tmp_path, tiny_mnist_root,
+                                                                                   monkeypatch):  # fmt: skip
+    import errno
+
+    run = tmp_path / "run"
+    train_tiny(run, tiny_mnist_root, steps=2)
+    before = (run / "checkpoint.pt").read_bytes()
+
+    def disk_full(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(ckpt, "atomic_write_bytes", disk_full)
+    with pytest.raises(OSError):
+        train_tiny(run, tiny_mnist_root, steps=2, overwrite=True)
+    monkeypatch.undo()
+    assert (run / "checkpoint.pt").read_bytes() == before
+    assert siblings(run) == ["data", "run"]
+    with pytest.raises(OSError):  # and a fresh --out that fails the same way leaves nothing behind
+        monkeypatch.setattr(ckpt, "atomic_write_bytes", disk_full)
+        train_tiny(tmp_path / "fresh", tiny_mnist_root, steps=2)
+    assert not (tmp_path / "fresh").exists()
+
+
+def test_a_run_started_in_the_directory_meanwhile_is_never_moved_aside(tmp_path, tiny_mnist_root):
+    from ganzoo.engine.run_directory import Replacement
+
+    run = tmp_path / "run"
+    train_tiny(run, tiny_mnist_root, steps=2)  # as if another process had started it after our early check
+    with pytest.raises(RunDirectoryError, match="already exists"):
+        Replacement(run, overwrite=False).start()
+    held = RunLock(run)
+    try:
+        with pytest.raises(RunDirectoryError, match="in use"):
+            Replacement(run, overwrite=True).start()
+    finally:
+        held.release()
+    assert (run / "checkpoint.pt").is_file() and siblings(run) == ["data", "run"]
+
+
+def test_overwriting_through_a_symlink_replaces_the_run_it_points_to(tmp_path, tiny_mnist_root):
+    target = tmp_path / "scratch" / "run"
+    train_tiny(target, tiny_mnist_root, steps=2)
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    train_tiny(link, tiny_mnist_root, steps=3, overwrite=True)
+    assert link.is_symlink() and ckpt.load_checkpoint(target / "checkpoint.pt")["step"] == 3
+    assert sorted(p.name for p in target.parent.iterdir()) == ["run"]
