@@ -236,23 +236,33 @@ def ganzoo_losses():
 '''
 
 
-def test_a_run_whose_plugin_was_uninstalled_names_the_distribution_to_reinstall(site, tmp_path):
+def train_with_borrowed_loss(site: Path, run: Path, module: str, forget_providers: bool = False) -> None:
+    """Train a tiny ring-8 run with a plugin's loss, then uninstall that plugin (as pip would)."""
     import shutil
 
     import ganzoo
     from ganzoo import plugins
-    from ganzoo.errors import ConfigError
 
-    install_fake_distribution(site, "borrowed-gans", "1.4", "fakeplug_borrowed", LOSS_PLUGIN)
+    install_fake_distribution(site, "borrowed-gans", "1.4", module, LOSS_PLUGIN)
     plugins.reset()
-    run = tmp_path / "run"
     ganzoo.train("ring-8", loss="borrowed-loss", steps=2, out=run, quiet=True,
                  overrides={"generator.hidden": [8], "discriminator.hidden": [8], "dataset.samples": 256})  # fmt: skip
+    if forget_providers:  # as a run from before run.json recorded them
+        info = json.loads((run / "run.json").read_text())
+        info.pop("providers")
+        (run / "run.json").write_text(json.dumps(info))
     for installed in site.glob("borrowed_gans-*.dist-info"):
-        shutil.rmtree(installed)  # pip uninstall borrowed-gans
+        shutil.rmtree(installed)
     plugins.reset()
+
+
+def test_a_run_whose_plugin_was_uninstalled_names_the_distribution_to_reinstall(site, tmp_path):
+    import ganzoo
+    from ganzoo.errors import ConfigError
     from ganzoo.evaluation.targets import evaluate_target
 
+    run = tmp_path / "run"
+    train_with_borrowed_loss(site, run, "fakeplug_borrowed")
     for attempt in (lambda: ganzoo.train(resume=run, steps=4, quiet=True), lambda: evaluate_target(run, n=100)):
         with pytest.raises(ConfigError, match="needs the loss 'borrowed-loss', which no installed plugin provides") as caught:
             attempt()
@@ -260,23 +270,11 @@ def test_a_run_whose_plugin_was_uninstalled_names_the_distribution_to_reinstall(
 
 
 def test_a_run_from_before_providers_were_recorded_gets_the_plain_unknown_name_error(site, tmp_path):
-    import shutil
-
     import ganzoo
-    from ganzoo import plugins
     from ganzoo.errors import UnknownNameError
 
-    install_fake_distribution(site, "borrowed-gans", "1.4", "fakeplug_borrowed2", LOSS_PLUGIN)
-    plugins.reset()
     run = tmp_path / "run"
-    ganzoo.train("ring-8", loss="borrowed-loss", steps=2, out=run, quiet=True,
-                 overrides={"generator.hidden": [8], "discriminator.hidden": [8], "dataset.samples": 256})  # fmt: skip
-    info = json.loads((run / "run.json").read_text())
-    info.pop("providers")
-    (run / "run.json").write_text(json.dumps(info))
-    for installed in site.glob("borrowed_gans-*.dist-info"):
-        shutil.rmtree(installed)
-    plugins.reset()
+    train_with_borrowed_loss(site, run, "fakeplug_borrowed2", forget_providers=True)
     with pytest.raises(UnknownNameError, match="unknown loss 'borrowed-loss'"):
         ganzoo.train(resume=run, steps=4, quiet=True)
 
