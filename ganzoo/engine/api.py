@@ -28,12 +28,19 @@ from torch import nn
 import ganzoo
 from ganzoo.data import InMemoryData, resolve_data_root
 from ganzoo.engine import checkpoint as ckpt
-from ganzoo.engine.config import COMPONENT_KINDS, build_config, check_saved_config, load_config_file, resumed_config
+from ganzoo.engine.config import (
+    COMPONENT_KINDS,
+    build_config,
+    check_saved_config,
+    load_config_file,
+    parse_assignment,
+    resumed_config,
+)
 from ganzoo.engine.loop import Distributed, Interrupted, TrainResult, training_loop
 from ganzoo.engine.report import Reporter
 from ganzoo.engine.run_directory import Replacement, RunLock, check_new_run_dir
 from ganzoo.engine.runtime import configure_backends, resolve_device, to_channels_last
-from ganzoo.errors import ConfigError, GanzooError, RunDirectoryError
+from ganzoo.errors import ConfigError, GanzooError, RunDirectoryError, UnknownNameError
 from ganzoo.specs import DataInfo
 
 CONFIG_NAME = "config.json"
@@ -154,7 +161,7 @@ def train(
         # a run that cannot start (a checkpoint of another configuration, a dataset
         # smaller than a batch) leaves a new run directory uncreated and a resumed
         # one exactly as it was -- its config.json, run.json and stale temporaries.
-        # An --overwrite keeps the old run aside until the new one has a checkpoint.
+        # An --overwrite keeps the old run aside while the new one trains (run_directory.py).
         records_written = False
         replacement = Replacement(run_dir, overwrite)
 
@@ -226,8 +233,6 @@ def explicit_overrides(**train_values: Any) -> list[tuple[str, Any]]:
 
 def _override_pairs(overrides: Overrides) -> list[tuple[str, Any]]:
     """``{"k": v}``, ``[("k", v)]`` or ``["k=v"]`` (as on the command line) as a list of pairs."""
-    from ganzoo.engine.config import parse_assignment
-
     if isinstance(overrides, Mapping):
         return list(overrides.items())
     if isinstance(overrides, str):
@@ -414,8 +419,6 @@ def _read_run_config(run_dir: Path, registry: Any = None) -> dict[str, Any]:
 
 def _check_components_installed(run_dir: Path, config: dict[str, Any], registry: Any) -> None:
     """Name the distribution to reinstall when a run's component is no longer registered."""
-    from ganzoo.errors import UnknownNameError
-
     for kind in COMPONENT_KINDS:
         name = config[kind]["name"]
         try:

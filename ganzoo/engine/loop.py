@@ -306,8 +306,11 @@ def training_loop(
     step = d_steps = images_seen = epoch = cursor = 0
     wall_time_before = 0.0
     rng_note: Optional[str] = None
+    # What determines the weights, fixed for the run: every checkpoint records it and its digest.
+    weights_config_json = json.dumps(_weights_config(config), sort_keys=True)
+    config_digest = _digest(config)
     if resume_state is not None:
-        if resume_state["config_digest"] != _digest(config):
+        if resume_state["config_digest"] != config_digest:
             changed = _changed_settings(resume_state.get("config"), _weights_config(config))
             raise TrainingError(
                 "the checkpoint was written for a different configuration",
@@ -354,9 +357,9 @@ def training_loop(
         """Write the state (rank 0 only); returns the wall time it records."""
         wall_time = wall_time_before + (time.perf_counter() - started)
         state = {
-            "config_digest": _digest(config),
+            "config_digest": config_digest,
             # What the digest was taken of, as JSON: a refused resume can name what changed.
-            "config": json.dumps(_weights_config(config), sort_keys=True),
+            "config": weights_config_json,
             "step": step,
             "d_steps": d_steps,
             "images_seen": images_seen,

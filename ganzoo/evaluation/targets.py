@@ -49,29 +49,22 @@ def _evaluate_target(target: str | Path, *, n: int, metrics: Optional[Sequence[s
     registry = registry or ganzoo.get_registry()
     device_ = torch.device(device)
     path = Path(target)
-    if is_run_dir(path) and not names_published_model(target):
-        from ganzoo.engine.api import _read_run_config
-        from ganzoo.engine.runs import load_run_generator, run_dataset_info
+    from ganzoo.publish.load import load_model, load_run_model
 
-        config = _read_run_config(path, registry)
-        info = run_dataset_info(path, data_dir, registry)
+    if is_run_dir(path) and not names_published_model(target):
         # One load for the weights and their digest: a run writing a new checkpoint meanwhile
         # cannot pair these metrics with other weights. The digest lets publish put them only
         # on the card of exactly these weights.
         state = ckpt.load_checkpoint(path / ckpt.CHECKPOINT_NAME)
-        generator = load_run_generator(path, info=info, registry=registry, state=state).to(device_)
+        model = load_run_model(path, device=device_, registry=registry, data_dir=data_dir, state=state)
         measured = {"step": int(state["step"]), "weights_sha256": ckpt.weights_digest(ckpt.sampling_weights(state))}
-        dataset, params = config["dataset"]["name"], config["dataset"]["params"]
-        conditional = bool(getattr(registry.get("generator", config["generator"]["name"]), "conditional", False))
         kind = "run"
     else:
-        from ganzoo.publish.load import load_model
-
         model = load_model(target, device=device_, registry=registry)
-        generator, info, config = model.generator, model.info, model.config
-        dataset, params, conditional = config["dataset"]["name"], config["dataset"]["params"], model.conditional
-        kind = "model"
         measured = {}
+        kind = "model"
+    generator, info, config = model.generator, model.info, model.config
+    dataset, params, conditional = config["dataset"]["name"], config["dataset"]["params"], model.conditional
     evaluation = evaluate(generator, info=info, dataset=dataset, dataset_params=params, n=n, metrics=metrics,
                           seed=seed, device=device_, data_dir=data_dir, registry=registry, conditional=conditional,
                           extractor=extractor)  # fmt: skip

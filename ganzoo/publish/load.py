@@ -98,10 +98,11 @@ def load_model(name_or_path: str | Path, *, device: torch.device | str = "cpu", 
 
 
 def load_run_model(run_dir: str | Path, *, device: torch.device | str = "cpu", registry: Any = None,
-                   data_dir: Any = None) -> LoadedModel:
+                   data_dir: Any = None, state: Optional[dict[str, Any]] = None) -> LoadedModel:
     """A training run's sampling generator (its EMA when it has one) as a :class:`LoadedModel`.
 
-    What ``ganzoo sample RUN_DIR`` draws from, before or without publishing.
+    What ``ganzoo sample RUN_DIR`` and ``ganzoo eval RUN_DIR`` use, before or
+    without publishing. ``state``: the run's checkpoint, when the caller loaded it already.
     """
     import ganzoo
     from ganzoo.engine.api import _read_run_config
@@ -111,7 +112,7 @@ def load_run_model(run_dir: str | Path, *, device: torch.device | str = "cpu", r
     run_dir = Path(run_dir).resolve()  # "." has no name of its own
     config = _read_run_config(run_dir, registry)
     info = run_dataset_info(run_dir, data_dir, registry)
-    generator = load_run_generator(run_dir, info=info, registry=registry)
+    generator = load_run_generator(run_dir, info=info, registry=registry, state=state)
     conditional = bool(getattr(registry.get("generator", config["generator"]["name"]), "conditional", False))
     described = {**config, "name": run_dir.name, "data": info.to_json(),
                  "generator": {**config["generator"], "conditional": conditional}}  # fmt: skip
