@@ -2,7 +2,9 @@
 
 The public API is small:
 
-* ``hookimpl`` and the spec types (``GeneratorSpec`` ...), for plugin authors;
+* ``hookimpl`` and the spec types (``GeneratorSpec`` ...), for plugin authors,
+  with the torch-side contract in :mod:`ganzoo.objectives` (phases),
+  :mod:`ganzoo.inputs` (generator inputs) and :mod:`ganzoo.augment`;
 * ``get_registry()``, to look up what the installed plugins provide;
 * ``train(...)``, to train any registered combination (imports torch on use);
 * ``load(NAME_OR_PATH)``, a published generator in eval mode (imports torch on use).
@@ -25,13 +27,16 @@ from ganzoo.errors import (
 )
 from ganzoo.hookspecs import HOOK_CONTRACT_VERSION, hookimpl
 from ganzoo.specs import (
+    AugmentSpec,
     CommandSpec,
     DataInfo,
     DatasetSpec,
     DiscriminatorSpec,
     FeatureExtractorSpec,
     GeneratorSpec,
+    InputSpec,
     LossSpec,
+    NetworkSpec,
     RecipeSpec,
     lazy,
 )
@@ -47,13 +52,16 @@ __all__ = [
     "RunDirectoryError",
     "TrainingError",
     "UnknownNameError",
+    "AugmentSpec",
     "CommandSpec",
     "DataInfo",
     "DatasetSpec",
     "DiscriminatorSpec",
     "FeatureExtractorSpec",
     "GeneratorSpec",
+    "InputSpec",
     "LossSpec",
+    "NetworkSpec",
     "RecipeSpec",
     "__version__",
     "get_registry",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Optional, Union
 
@@ -31,6 +31,9 @@ class InMemoryData:
 
     ``x`` may be stored compactly (MNIST as uint8); a batch is decoded as
     ``x[idx].float() * scale + shift``. ``y`` holds int64 labels or is ``None``.
+    ``fields`` holds any further per-sample tensors that ``info.fields``
+    describes (``"source"`` images of paired data ...), aligned with ``x``;
+    uint8 ones are decoded like ``x``, others used as stored.
     A Gaussian-mixture benchmark sets ``mixture_centres`` (M, D) and
     ``mixture_std`` so that evaluation can count the modes a generator covers.
     """
@@ -42,12 +45,19 @@ class InMemoryData:
     shift: float = 0.0
     mixture_centres: Optional[Tensor] = None
     mixture_std: float = 0.0
+    fields: dict[str, Tensor] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if tuple(self.x.shape[1:]) != self.info.shape:
             raise ValueError(f"data of shape {tuple(self.x.shape)} does not match DataInfo.shape {self.info.shape}")
         if self.y is not None and len(self.y) != len(self.x):
             raise ValueError(f"{len(self.y)} labels for {len(self.x)} samples")
+        if set(self.fields) != set(self.info.fields):
+            raise ValueError(f"fields {sorted(self.fields)} do not match DataInfo.fields {sorted(self.info.fields)}")
+        for name, values in self.fields.items():
+            if len(values) != len(self.x) or tuple(values.shape[1:]) != self.info.fields[name].shape:
+                raise ValueError(f"field {name!r} of shape {tuple(values.shape)} does not match {len(self.x)} samples "
+                                 f"of shape {self.info.fields[name].shape}")  # fmt: skip
 
     def __len__(self) -> int:
         return len(self.x)
@@ -55,11 +65,21 @@ class InMemoryData:
     def to(self, device: Union[str, torch.device]) -> "InMemoryData":
         """The same data on ``device`` (moved once, before training)."""
         y = self.y.to(device) if self.y is not None else None
-        return replace(self, x=self.x.to(device), y=y)
+        return replace(self, x=self.x.to(device), y=y, fields={k: v.to(device) for k, v in self.fields.items()})
 
     def batch(self, indices: Tensor) -> tuple[Tensor, Optional[Tensor]]:
         """Decoded samples and labels at ``indices``."""
         return self.decode(self.x[indices]), (self.y[indices] if self.y is not None else None)
+
+    def batch_fields(self, indices: Tensor) -> dict[str, Tensor]:
+        """The batch at ``indices`` by field: ``"image"``, ``"label"`` when labelled, and every extra field."""
+        batch = {"image": self.decode(self.x[indices])}
+        if self.y is not None:
+            batch["label"] = self.y[indices]
+        for name, values in self.fields.items():
+            picked = values[indices]
+            batch[name] = self.decode(picked) if picked.dtype == torch.uint8 else picked
+        return batch
 
     def decode(self, stored: Tensor) -> Tensor:
         """Samples as stored in ``x`` (e.g. uint8 rows) -> float32 model inputs, on ``stored``'s device."""
@@ -71,10 +91,12 @@ class InMemoryData:
 
 @dataclass
 class StreamingData:
-    """A dataset read sample by sample: a ``torch.utils.data.Dataset`` of ``(x, y)``.
+    """A dataset read sample by sample: a ``torch.utils.data.Dataset`` of ``(x, y)`` or of dicts.
 
     ``x`` is a float tensor of ``info.shape`` already in the model's range;
-    ``y`` an int label (or -1 when unlabelled).
+    ``y`` an int label (or -1 when unlabelled). A dataset with extra fields
+    (``info.fields``) yields a dict per sample instead: ``{"image": x,
+    "label": y, "source": ...}``.
     """
 
     dataset: torch.utils.data.Dataset

@@ -46,7 +46,7 @@ def _sentence(text: str) -> str:
     return text if text.endswith((".", "?", "!")) else text + "."
 
 
-PLURALS = {"loss": "losses", "kind": "kinds"}
+PLURALS = {"loss": "losses", "kind": "kinds", "augment": "augmentations"}
 
 
 class UnknownNameError(GanzooError, KeyError):
@@ -57,7 +57,7 @@ class UnknownNameError(GanzooError, KeyError):
     def __init__(self, kind: str, name: str, known: Iterable[str]) -> None:
         known = sorted(known)
         matches = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
-        why = f"did you mean {' or '.join(matches)}?" if matches else f"no installed plugin provides a {kind} of that name"
+        why = f"did you mean {' or '.join(matches)}?" if matches else f"no installed plugin provides {'an' if kind[:1] in 'aeiou' else 'a'} {kind} of that name"
         super().__init__(
             f"unknown {kind} {name!r}",
             why,

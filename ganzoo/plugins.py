@@ -86,6 +86,10 @@ class GanzooPluginManager(pluggy.PluginManager):
         Returns whether the plugin was registered.
         """
         self.records[record.name] = record
+        problem = hookspecs.contract_problem(getattr(plugin, hookspecs.CONTRACT_ATTRIBUTE, "1.0"))
+        if problem:
+            record.status, record.error = "failed", problem
+            return False
         try:
             self.register(plugin, name=record.name)
         except (pluggy.PluginValidationError, ValueError) as exc:

@@ -149,7 +149,8 @@ def _collect(pm: GanzooPluginManager, plugin_name: str, plugin: object, provider
 def normalise_kind(kind: str) -> str:
     """Accept plurals and a few aliases: ``recipes`` -> ``recipe``, ``losses`` -> ``loss``."""
     kind = kind.lower().strip()
-    aliases = {"losses": "loss", "g": "generator", "d": "discriminator"}
+    aliases = {"losses": "loss", "g": "generator", "d": "discriminator", "augmentations": "augment",
+               "augmentation": "augment", "objective": "loss", "objectives": "loss"}
     kind = aliases.get(kind, kind)
     if kind not in KINDS and kind.endswith("s") and kind[:-1] in KINDS:
         kind = kind[:-1]

@@ -58,6 +58,25 @@ def make_registry(*extra_plugins: object):
     return Registry.from_plugin_manager(pm)
 
 
+def assert_same(a, b, where="state"):
+    """Recursive, bit-exact equality of checkpoint contents."""
+    import torch
+
+    if isinstance(a, torch.Tensor):
+        assert isinstance(b, torch.Tensor) and a.dtype == b.dtype and a.shape == b.shape, where
+        assert torch.equal(a, b), f"{where} differs"
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for key in a:
+            assert_same(a[key], b[key], f"{where}.{key}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            assert_same(x, y, f"{where}[{i}]")
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
 @pytest.fixture
 def registry():
     """ganzoo's own registry, built from a fresh plugin manager (no third-party entry points)."""

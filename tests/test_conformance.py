@@ -34,9 +34,24 @@ def test_discriminator_conforms(name, tiny_mnist_root):
     gt.check_discriminator(REGISTRY.get("discriminator", name), data_info_for("discriminator", name, tiny_mnist_root))
 
 
+@pytest.mark.parametrize("name", _ids("network"))
+def test_network_conforms(name):
+    gt.check_network(REGISTRY.get("network", name))
+
+
 @pytest.mark.parametrize("name", _ids("loss"))
-def test_loss_conforms(name):
-    gt.check_loss(REGISTRY.get("loss", name))
+def test_loss_conforms(name, tiny_mnist_root):
+    gt.check_loss(REGISTRY.get("loss", name), data_root=tiny_mnist_root, registry=REGISTRY)
+
+
+@pytest.mark.parametrize("name", _ids("input"))
+def test_input_sampler_conforms(name):
+    gt.check_input_sampler(REGISTRY.get("input", name), registry=REGISTRY)
+
+
+@pytest.mark.parametrize("name", _ids("augment"))
+def test_augmentation_conforms(name):
+    gt.check_augment(REGISTRY.get("augment", name))
 
 
 @pytest.mark.parametrize("name", _ids("dataset"))
@@ -58,10 +73,14 @@ def test_recipe_smoke_trains(name, tiny_mnist_root, tmp_path):
     gt.check_recipe(name, data_root=tiny_mnist_root, out=tmp_path / "run", registry=REGISTRY)
 
 
-def test_check_distribution_covers_ganzoos_own_plugins(tiny_mnist_root):
+@pytest.mark.slow
+def test_check_distribution_covers_ganzoos_own_plugins(tiny_mnist_root, tmp_path):
+    folder = {"image-folder": {"path": str(make_image_folder(tmp_path / "images", count=4)), "size": 16}}
     checked = gt.check_distribution("ganzoo", data_root=tiny_mnist_root, registry=REGISTRY, smoke_steps=1,
-                                    recipe_overrides={"train.batch_size": 8})  # fmt: skip
-    assert "recipe:vanilla-mnist" in checked and "loss:non-saturating" in checked
+                                    recipe_overrides={"train.batch_size": 8}, dataset_params=folder)  # fmt: skip
+    for expected in ("recipe:vanilla-mnist", "loss:non-saturating", "loss:infogan", "network:infogan-q",
+                     "input:infogan-codes", "augment:diffaugment", "dataset:mnist", "extractor:lenet-mnist"):
+        assert expected in checked
 
 
 def test_conformance_checks_can_fail():

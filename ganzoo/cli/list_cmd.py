@@ -9,8 +9,9 @@ import click
 
 from ganzoo.errors import UnknownNameError
 
-PLURAL = {"recipe": "recipes", "generator": "generators", "discriminator": "discriminators",
-          "loss": "losses", "dataset": "datasets", "extractor": "extractors", "command": "commands"}  # fmt: skip
+PLURAL = {"recipe": "recipes", "generator": "generators", "discriminator": "discriminators", "network": "networks",
+          "loss": "losses", "input": "inputs", "augment": "augmentations", "dataset": "datasets",
+          "extractor": "extractors", "command": "commands"}  # fmt: skip
 
 
 def pretrained_models() -> dict[str, str]:
@@ -35,15 +36,18 @@ def entry_to_json(entry: Any, pretrained: dict[str, str] | None = None) -> dict[
     }
     if entry.kind == "recipe":
         record.update(components=spec.components, params=dict(spec.params), paper=spec.paper, expect=spec.expect,
-                      pretrained=(pretrained or {}).get(entry.name))  # fmt: skip
+                      pretrained=(pretrained or {}).get(entry.name), networks=dict(spec.networks),
+                      inputs=spec.inputs or None)  # fmt: skip
     elif entry.kind == "extractor":
         record.update(defaults=dict(spec.defaults), datasets=list(spec.datasets), weights=spec.weights,
                       sha256=spec.sha256, num_classes=spec.num_classes)  # fmt: skip
     elif entry.kind != "command":
         record.update(defaults=dict(spec.defaults), paper=spec.paper)
-        for flag in ("conditional", "labelled"):
+        for flag in ("conditional", "labelled", "inputs", "patch_scores"):
             if hasattr(spec, flag):
                 record[flag] = getattr(spec, flag)
+        if hasattr(spec, "outputs"):
+            record["outputs"] = list(spec.outputs)
     return record
 
 

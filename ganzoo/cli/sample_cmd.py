@@ -14,7 +14,9 @@ import click
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the noise.")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="PNG to write (default MODEL-seedS.png).")
 @click.option("--out-dir", type=click.Path(file_okay=False, path_type=Path), help="Write one PNG per sample into this folder.")
-@click.option("--class", "class_", type=int, help="Class to draw (class-conditional models).")
+@click.option("--class", "--label", "class_", type=int, help="Class to draw (class-conditional models).")
+@click.option("--code", "codes", multiple=True, metavar="NAME=VALUE",
+              help="Set a latent code (InfoGAN models): c0=3 fixes a code, c1=-2:2 sweeps it along each row. Repeatable.")
 @click.option("--interpolate", is_flag=True, help="A strip walking the latent space between two noise vectors.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -22,8 +24,8 @@ import click
 @click.option("--force", is_flag=True, help="Overwrite existing output files (with --out-dir, also remove the "
                                            "numbered images of an earlier, larger draw).")
 def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path], out_dir: Optional[Path],
-                   class_: Optional[int], interpolate: bool, device: str, data_dir: Optional[Path],
-                   force: bool) -> None:
+                   class_: Optional[int], codes: tuple[str, ...], interpolate: bool, device: str,
+                   data_dir: Optional[Path], force: bool) -> None:
     """Draw samples from MODEL: a name from the zoo (ganzoo list marks recipes with weights), a published folder,
     a .safetensors file, or a training run's directory (its EMA generator).
 
@@ -33,6 +35,7 @@ def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path],
       ganzoo sample cgan-mnist --class 7 --n 16 --out sevens.png
       ganzoo sample dcgan-mnist --interpolate --n 12 --seed 3
       ganzoo sample vanilla-mnist --n 100 --out-dir digits/
+      ganzoo sample infogan-mnist --code c1=-2:2 --n 100
     """
     from ganzoo.engine.runtime import resolve_device
     from ganzoo.publish import sampling
@@ -58,10 +61,24 @@ def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path],
         loaded = load_model(model, device=resolve_device(device))
     name = loaded.config.get("name") or Path(model).resolve().stem
     labels = sampling.class_labels(loaded, class_, n)
+    code_values = dict(_code(text) for text in codes)
     if out_dir is not None:
-        paths = sampling.write_images(loaded, out_dir, n=n, seed=seed, labels=labels, force=force, interpolate=interpolate)
+        paths = sampling.write_images(loaded, out_dir, n=n, seed=seed, labels=labels, force=force,
+                                      interpolate=interpolate, codes=code_values)  # fmt: skip
         click.echo(f"wrote {len(paths)} image{'s' if len(paths) != 1 else ''} to {out_dir}")
         return
     out = out or Path(f"{name}-seed{seed}{'-interp' if interpolate else ''}.png")
-    sampling.write_grid(loaded, out, n=n, seed=seed, labels=labels, force=force, interpolate=interpolate)
+    sampling.write_grid(loaded, out, n=n, seed=seed, labels=labels, force=force, interpolate=interpolate,
+                        codes=code_values)  # fmt: skip
     click.echo(f"wrote {out}")
+
+
+def _code(text: str) -> tuple[str, str]:
+    """``"c0=3"`` -> ``("c0", "3")``."""
+    from ganzoo.publish.sampling import SamplingError
+
+    name, sep, value = text.partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise SamplingError(f"cannot read --code {text!r}", "codes look like NAME=VALUE",
+                            "write e.g. --code c0=3 or --code c1=-2:2")  # fmt: skip
+    return name.strip(), value.strip()

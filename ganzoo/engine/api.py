@@ -29,12 +29,29 @@ import ganzoo
 from ganzoo.data import InMemoryData, resolve_data_root
 from ganzoo.engine import checkpoint as ckpt
 from ganzoo.engine.config import (
+    AUGMENT_SECTION,
     COMPONENT_KINDS,
+    INPUTS_SECTION,
     build_config,
     check_saved_config,
     load_config_file,
     parse_assignment,
     resumed_config,
+    with_contract2_defaults,
+)
+from ganzoo.engine.build import (
+    build_augment,
+    build_component,
+    build_networks,
+    build_objective,
+    build_sampler,
+    check_data_fit,
+    check_declared_fit,
+    check_labels,
+    dry_run,
+    network_entry,
+    network_names,
+    wrap_networks,
 )
 from ganzoo.engine.loop import Distributed, Interrupted, TrainResult, training_loop
 from ganzoo.engine.report import Reporter
@@ -135,14 +152,18 @@ def train(
             run_dir = Path(_from_rank_zero(str(run_dir)))  # the default name holds rank 0's clock
         configure_backends(device, tf32=train_cfg["tf32"], cudnn_benchmark=train_cfg["cudnn_benchmark"])
 
-        # Components. Seeding first makes weight initialisation part of the run's seed.
+        # Components. The objective first: a combination that cannot work is refused before any data is read.
+        objective, phases = build_objective(registry, config)
+        check_declared_fit(registry, config, objective)
         data = _build_dataset_once_per_machine(registry, config, data_dir, download, dist)
-        torch.manual_seed(train_cfg["seed"])
-        G = _build_model(registry, "generator", config, data.info)
-        D = _build_model(registry, "discriminator", config, data.info)
-        loss_fn = _build("loss", registry.get("loss", config["loss"]["name"]), config["loss"]["params"])
-        _check_labels(registry, config, data.info)
-        G, D = G.to(device), D.to(device)
+        torch.manual_seed(train_cfg["seed"])  # seeding first makes weight initialisation part of the run's seed
+        modules = build_networks(registry, config, data.info)
+        sampler = build_sampler(registry, config, data.info, modules["G"][1])
+        augment = build_augment(registry, config, data.info)
+        check_labels(registry, config, data.info)
+        check_data_fit(objective, sampler, data.info, config)
+        modules = {name: (kind, module.to(device)) for name, (kind, module) in modules.items()}
+        augment = augment.to(device) if augment is not None else None
         if isinstance(data, InMemoryData) and train_cfg["data_on_device"]:
             data = data.to(device)
         # CUDA and the CPU's oneDNN run convolutions faster in channels_last; MPS stays as it was (untested here).
@@ -150,12 +171,14 @@ def train(
         # stride check in a channels_last ConvTranspose2d's weight gradient (an H100, 2026-11-25).
         compiled_on_cuda = train_cfg["compile"] and device.type == "cuda"
         if device.type != "mps" and train_cfg["channels_last"] and not compiled_on_cuda:
-            G, D = to_channels_last(G), to_channels_last(D)
-        dry_run(G, D, data.info, device)
+            modules = {name: (kind, to_channels_last(module)) for name, (kind, module) in modules.items()}
+        dry_run(modules, sampler, data, device, registry, config)
         if evaluator is None and train_cfg["eval_every"] and dist.is_main:
-            evaluator = _training_evaluator(config, data.info, device, registry, data_dir)
-        penalised = _differentiates_twice(loss_fn, train_cfg)
-        G_run, D_run = _wrap_for_training(G, D, train_cfg, device, dist, penalised=penalised)
+            evaluator = _training_evaluator(config, data.info, device, registry, data_dir, sampler)
+        if train_cfg["compile"] and device.type == "cuda":
+            _without_inductor_layout_changes()
+        networks = wrap_networks(modules, config, device, dist, objective, phases, augment,
+                                 multi_output=_multi_output_discriminators(registry, config))  # fmt: skip
 
         # Run bookkeeping, once the loop has restored its state and is about to train:
         # a run that cannot start (a checkpoint of another configuration, a dataset
@@ -177,18 +200,16 @@ def train(
                     ckpt.remove_stale_temporaries(run_dir)
                 ckpt.atomic_write_bytes(run_dir / CONFIG_NAME, (json.dumps(config, indent=2) + "\n").encode())
                 _write_run_info(run_dir, "running", config, device, dist, data_info=data.info,
-                                providers={kind: registry.entry(kind, config[kind]["name"]).provider
-                                           for kind in COMPONENT_KINDS})  # fmt: skip
+                                providers=component_providers(registry, config))  # fmt: skip
                 reporter.message(f"run directory: {run_dir}")
             records_written = True
 
         reporter = Reporter() if quiet or not dist.is_main else (reporter or _default_reporter())
         try:
             result = training_loop(
-                run_dir=run_dir, config=config, generator=G, discriminator=D, loss=loss_fn, data=data,
-                device=device, reporter=reporter, resume_state=resume_state, dist=dist,
-                train_generator=G_run, train_discriminator=D_run, evaluator=evaluator,
-                on_start=write_run_records,
+                run_dir=run_dir, config=config, networks=networks, objective=objective, phases=phases,
+                sampler=sampler, data=data, device=device, reporter=reporter, resume_state=resume_state,
+                dist=dist, augment=augment, evaluator=evaluator, on_start=write_run_records,
             )  # fmt: skip
         except Interrupted as stopped:
             if dist.is_main and records_written:
@@ -382,12 +403,12 @@ def _build_dataset_once_per_machine(registry: Any, config: dict[str, Any], data_
 
 
 def _training_evaluator(config: dict[str, Any], info: DataInfo, device: torch.device, registry: Any,
-                        data_dir: Any) -> Any:
+                        data_dir: Any, sampler: Any = None) -> Any:
     """The evaluator ``train.eval_every`` asks for, or a clear error before training starts."""
     from ganzoo.evaluation.training import build_training_evaluator
 
     try:
-        return build_training_evaluator(config, info, device, registry=registry, data_dir=data_dir)
+        return build_training_evaluator(config, info, device, registry=registry, data_dir=data_dir, sampler=sampler)
     except GanzooError as exc:
         raise ConfigError(
             f"train.eval_every={config['train']['eval_every']} was set, but this run cannot be evaluated: {exc.what}",
@@ -412,20 +433,47 @@ def _read_run_config(run_dir: Path, registry: Any = None) -> dict[str, Any]:
         raise RunDirectoryError(f"{path} is not valid JSON", str(exc), "restore the run's config.json") from None
     check_saved_config(config)
     config.pop("ganzoo_version", None)
+    with_contract2_defaults(config)
     if registry is not None:
         _check_components_installed(run_dir, config, registry)
     return config
 
 
+def _components(config: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
+    """Every registered component a configuration names: ``{record key: (registry kind, name)}``."""
+    parts = {kind: (kind, config[kind]["name"]) for kind in COMPONENT_KINDS}
+    parts[INPUTS_SECTION] = ("input", config[INPUTS_SECTION]["name"])
+    if (config.get(AUGMENT_SECTION) or {}).get("name"):
+        parts[AUGMENT_SECTION] = ("augment", config[AUGMENT_SECTION]["name"])
+    for name in network_names(config)[2:]:
+        entry = network_entry(config, name)
+        parts[f"networks.{name}"] = (entry["kind"], entry["name"])
+    return parts
+
+
+def component_providers(registry: Any, config: Mapping[str, Any]) -> dict[str, str]:
+    """Which distribution provides each component (run.json: what to reinstall should one go missing)."""
+    return {key: registry.entry(kind, name).provider for key, (kind, name) in _components(config).items()}
+
+
+def _multi_output_discriminators(registry: Any, config: Mapping[str, Any]) -> list[str]:
+    """The discriminator networks that return several heads (a contract-1 loss sees only their scores)."""
+    names = []
+    for name in network_names(config):
+        entry = network_entry(config, name)
+        if entry["kind"] == "discriminator" and len(registry.get("discriminator", entry["name"]).outputs) > 1:
+            names.append(name)
+    return names
+
+
 def _check_components_installed(run_dir: Path, config: dict[str, Any], registry: Any) -> None:
     """Name the distribution to reinstall when a run's component is no longer registered."""
-    for kind in COMPONENT_KINDS:
-        name = config[kind]["name"]
+    for key, (kind, name) in _components(config).items():
         try:
             registry.entry(kind, name)
         except UnknownNameError as unknown:
             try:
-                provider = str(json.loads((run_dir / RUN_INFO_NAME).read_text(encoding="utf-8"))["providers"][kind])
+                provider = str(json.loads((run_dir / RUN_INFO_NAME).read_text(encoding="utf-8"))["providers"][key])
             except (OSError, ValueError, KeyError, TypeError):
                 raise unknown from None  # a run from before providers were recorded: the plain error
             raise ConfigError(
@@ -441,126 +489,10 @@ def _default_run_dir(config: dict[str, Any]) -> Path:
     return Path("runs") / f"{name}-{stamp}"
 
 
-def _build(kind: str, spec: Any, params: Mapping[str, Any], *args: Any, **extra: Any) -> Any:
-    """Call a spec's builder, turning a bad parameter into an error in words."""
-    try:
-        return spec.build(*args, **extra, **params)
-    except GanzooError:
-        raise
-    except (TypeError, ValueError, RuntimeError) as exc:
-        raise ConfigError(
-            f"could not build {kind} {spec.name!r} with {json.dumps(dict(params))}",
-            f"{type(exc).__name__}: {exc}",
-            f"check the {kind}.* values (ganzoo list {kind} {spec.name} --json shows the defaults)",
-        ) from None
-
-
 def _build_dataset(registry: Any, config: dict[str, Any], data_dir: Any, download: bool) -> Any:
     spec = registry.get("dataset", config["dataset"]["name"])
-    return _build("dataset", spec, config["dataset"]["params"], resolve_data_root(data_dir), train=True, download=download)
-
-
-def _build_model(registry: Any, kind: str, config: dict[str, Any], info: DataInfo) -> nn.Module:
-    spec = registry.get(kind, config[kind]["name"])
-    model = _build(kind, spec, config[kind]["params"], info)
-    if not isinstance(model, nn.Module):
-        raise ConfigError(f"{kind} {spec.name!r} did not build a torch.nn.Module", f"got {type(model).__name__}", "fix the plugin")
-    if kind == "generator" and not isinstance(getattr(model, "latent_dim", None), int):
-        raise ConfigError(
-            f"generator {spec.name!r} has no integer latent_dim attribute",
-            "the engine needs it to draw noise",
-            "set self.latent_dim in the generator's __init__",
-        )
-    return model
-
-
-def _check_labels(registry: Any, config: dict[str, Any], info: DataInfo) -> None:
-    for kind in ("generator", "discriminator"):
-        spec = registry.get(kind, config[kind]["name"])
-        if getattr(spec, "conditional", False) and not info.num_classes:
-            raise ConfigError(
-                f"{kind} {spec.name!r} is class-conditional but dataset {config['dataset']['name']!r} has no labels",
-                "a conditional model needs a class label for every sample",
-                "use a labelled dataset (e.g. mnist) or an unconditional model",
-            )
-
-
-def dry_run(G: nn.Module, D: nn.Module, info: DataInfo, device: torch.device) -> None:
-    """One forward pass of two samples through G and D, to catch shape mismatches in words.
-
-    Runs in eval mode without gradients, so no BatchNorm statistic, spectral-norm
-    vector or RNG state of the run is touched.
-    """
-    was = (G.training, D.training)
-    G.eval()
-    D.eval()
-    try:
-        generator = torch.Generator().manual_seed(0)
-        z = torch.randn(2, G.latent_dim, generator=generator).to(device)
-        labels = torch.zeros(2, dtype=torch.long, device=device) if info.num_classes else None
-        with torch.no_grad():
-            try:
-                fake = G(z, labels)
-            except Exception as exc:
-                raise ConfigError(
-                    "the generator fails on a test batch", f"{type(exc).__name__}: {exc}", "check its parameters"
-                ) from None
-            expected = (2, *info.shape)
-            if tuple(fake.shape) != expected:
-                raise ConfigError(
-                    f"the generator makes samples of shape {tuple(fake.shape)[1:]}, but the dataset's samples "
-                    f"have shape {info.shape}",
-                    "generator and dataset do not fit together",
-                    "pick a generator built for this data, or change the dataset's size parameters",
-                )
-            try:
-                scores = D(fake, labels)
-            except Exception as exc:
-                raise ConfigError(
-                    f"the discriminator cannot read samples of shape {info.shape}",
-                    f"{type(exc).__name__}: {exc}",
-                    "pick a discriminator built for this data",
-                ) from None
-            if tuple(scores.shape) != (2,):
-                raise ConfigError(
-                    f"the discriminator returns scores of shape {tuple(scores.shape)} for a batch of 2",
-                    "a discriminator must return one score per sample, shape (B,)",
-                    "squeeze its last dimension in forward()",
-                )
-    finally:
-        G.train(was[0])
-        D.train(was[1])
-
-
-def _differentiates_twice(loss: Any, train_cfg: dict[str, Any]) -> bool:
-    """Whether D's loss differentiates through D twice (R1, a gradient penalty), which compiled code cannot."""
-    from ganzoo.losses import GANLoss
-
-    kind = type(loss)
-    custom = kind.penalty is not GANLoss.penalty or kind.discriminator_loss is not GANLoss.discriminator_loss
-    return train_cfg["r1_gamma"] > 0 or custom
-
-
-def _wrap_for_training(G: nn.Module, D: nn.Module, train_cfg: dict[str, Any], device: torch.device,
-                       dist: Distributed, penalised: bool = False) -> tuple[nn.Module, nn.Module]:
-    """The modules the loop runs: DDP-wrapped across processes, optionally compiled.
-
-    With a penalty that differentiates through D twice (R1, WGAN-GP), D stays
-    uncompiled: torch.compile does not support double backward.
-    """
-    G_run, D_run = G, D
-    if dist.world_size > 1:
-        from torch.nn.parallel import DistributedDataParallel as DDP
-
-        ids = [device.index] if device.type == "cuda" else None
-        G_run, D_run = DDP(G, device_ids=ids), DDP(D, device_ids=ids)
-    if train_cfg["compile"]:
-        if device.type == "cuda":
-            _without_inductor_layout_changes()
-        G_run = torch.compile(G_run)
-        if not penalised:
-            D_run = torch.compile(D_run)
-    return G_run, D_run
+    return build_component("dataset", spec, config["dataset"]["params"], resolve_data_root(data_dir), train=True,
+                           download=download)  # fmt: skip
 
 
 def _without_inductor_layout_changes() -> None:

@@ -26,7 +26,7 @@ def epoch_permutation(num_samples: int, seed: int, epoch: int) -> Tensor:
 
 
 class BatchSource:
-    """Yields ``(x, labels)`` batches on the training device, epoch after epoch."""
+    """Yields batches -- dicts of named fields (``"image"``, ``"label"`` ...) -- on the training device, epoch after epoch."""
 
     def __init__(
         self,
@@ -63,7 +63,7 @@ class BatchSource:
         order = epoch_permutation(len(self.data), self.seed, self.epoch)
         return order[self.rank :: self.world_size][: self.batches_per_epoch * self.batch_size]
 
-    def next(self) -> tuple[Tensor, Optional[Tensor]]:
+    def next(self) -> dict[str, Tensor]:
         """The next batch; advances ``cursor`` (and ``epoch`` at the end of one)."""
         self._turn_epoch_if_done()
         if isinstance(self.data, InMemoryData):
@@ -100,16 +100,20 @@ class BatchSource:
         start = self.cursor * self.batch_size
         return self._order[start : start + self.batch_size]
 
-    def _next_in_memory(self) -> tuple[Tensor, Optional[Tensor]]:
+    def _next_in_memory(self) -> dict[str, Tensor]:
         assert isinstance(self.data, InMemoryData)
         indices = self._slice()
         if not self._data_in_host_memory:
-            return self.data.batch(indices)
+            return self.data.batch_fields(indices)
         # train.data_on_device off: gather the stored rows (uint8 for MNIST, a quarter of
         # float32's bytes), send them through pinned memory, and decode them on the device.
-        stored = self._to_device(self.data.x[indices])
-        labels = self._to_device(self.data.y[indices]) if self.data.y is not None else None
-        return self.data.decode(stored), labels
+        batch = {"image": self.data.decode(self._to_device(self.data.x[indices]))}
+        if self.data.y is not None:
+            batch["label"] = self._to_device(self.data.y[indices])
+        for name, values in self.data.fields.items():
+            picked = self._to_device(values[indices])
+            batch[name] = self.data.decode(picked) if picked.dtype == torch.uint8 else picked
+        return batch
 
     def _to_device(self, host: Tensor) -> Tensor:
         """A host tensor on the training device; through pinned memory, asynchronously, on CUDA."""
@@ -117,7 +121,7 @@ class BatchSource:
             return host.pin_memory().to(self.device, non_blocking=True)
         return host.to(self.device)
 
-    def _next_streamed(self) -> tuple[Tensor, Optional[Tensor]]:
+    def _next_streamed(self) -> dict[str, Tensor]:
         assert isinstance(self.data, StreamingData)
         if self._stream is None:
             remaining = self._shard()[self.cursor * self.batch_size :].tolist()
@@ -135,7 +139,7 @@ class BatchSource:
             )
             self._stream = iter(loader)
         try:
-            x, y = next(self._stream)
+            sample = next(self._stream)
         except StopIteration:
             raise
         except Exception as exc:
@@ -146,6 +150,10 @@ class BatchSource:
                 lines[-1].strip() if lines else type(exc).__name__,
                 "fix or remove that file, then train again (or --resume RUN_DIR from its last checkpoint)",
             ) from None
-        x = x.to(self.device, non_blocking=True)
-        labels = y.to(self.device, non_blocking=True) if self.data.info.num_classes else None
-        return x, labels
+        if isinstance(sample, dict):  # a dataset with named fields
+            return {name: value.to(self.device, non_blocking=True) for name, value in sample.items()}
+        x, y = sample
+        batch = {"image": x.to(self.device, non_blocking=True)}
+        if self.data.info.num_classes:
+            batch["label"] = y.to(self.device, non_blocking=True)
+        return batch

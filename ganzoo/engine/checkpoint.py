@@ -1,8 +1,9 @@
 """Checkpoints: one named state mapping, written atomically, loaded strictly and safely.
 
-A checkpoint holds everything needed to continue bit-exactly: both networks,
-the generator EMA, both optimizers and grad scalers, the counters, the data
-order and every RNG state. It contains only tensors and plain Python values,
+A checkpoint holds everything needed to continue bit-exactly: every network
+and EMA, every optimizer and grad scaler (see :mod:`ganzoo.engine.networks`
+for their layout), the objective's and the augmentation's state, the
+counters, the data order and every RNG state. It contains only tensors and plain Python values,
 so it loads with ``torch.load(weights_only=True)``: no code runs from it.
 """
 
@@ -21,7 +22,9 @@ import torch
 from ganzoo.errors import CheckpointError, unreadable_file_reason
 
 FORMAT = "ganzoo-checkpoint"
-FORMAT_VERSION = 1
+#: 2 added the networks besides G and D, their optimizers, and the objective's and augmentation's state.
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
 CHECKPOINT_NAME = "checkpoint.pt"
 
 #: Every key a checkpoint must hold -- loading fails on missing or extra keys.
@@ -46,8 +49,16 @@ KEYS = frozenset(
         "scaler_d",
         "rng",
         "config",
+        "networks",
+        "ema_networks",
+        "optimizers",
+        "scalers",
+        "objective",
+        "augment",
     }
 )
+#: The keys version 2 added, empty in a version-1 checkpoint (a run of G and D alone).
+ADDED_IN_2 = ("networks", "ema_networks", "optimizers", "scalers", "objective", "augment")
 
 
 def _process_umask() -> int:
@@ -145,12 +156,15 @@ def load_checkpoint(path: Path, map_location: Any = "cpu") -> dict[str, Any]:
         ) from None
     if not isinstance(state, dict) or state.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a ganzoo checkpoint", "its format marker is missing", "check the path")
-    if state.get("format_version") != FORMAT_VERSION:
+    if state.get("format_version") not in READABLE_VERSIONS:
         raise CheckpointError(
             f"{path} has checkpoint format version {state.get('format_version')}",
-            f"this ganzoo reads version {FORMAT_VERSION}",
+            f"this ganzoo reads versions {', '.join(map(str, READABLE_VERSIONS))}",
             "use the ganzoo version that wrote it",
         )
+    if state["format_version"] == 1:
+        for key in ADDED_IN_2:
+            state.setdefault(key, {})
     # Checkpoints from before multi-process training were all written by one process.
     state.setdefault("world_size", 1)
     # Checkpoints from before the configuration was kept beside its digest hold only the digest.

@@ -8,7 +8,16 @@ A resolved configuration is plain JSON::
     {"recipe": "vanilla-mnist" | null,
      "generator": {"name": "vanilla-mlp-g", "params": {...}},
      "discriminator": {...}, "loss": {...}, "dataset": {...},
+     "inputs": {"name": "gaussian", "params": {}},         # the generator-input sampler
+     "augment": {"name": null | "diffaugment", "params": {...}},  # chosen by train.augment
+     "networks": {"Q": {"kind": "network", "name": "infogan-q", "params": {...},
+                        "optimizer": {"share": "G"}, "ema": false}},  # networks besides G and D
      "train": {...}}
+
+Runs written before contract 2 have no ``inputs``, ``augment`` or
+``networks``; they read as the defaults (Gaussian inputs, no augmentation,
+no other networks), and a configuration at those defaults has the digest it
+had then, so such runs resume.
 
 Every override is typed against the default it replaces, so ``--set
 train.lr_g=abc`` or an unknown key is an error that lists the valid keys.
@@ -25,7 +34,13 @@ from typing import Any, Iterable, Mapping, Optional
 from ganzoo.errors import ConfigError
 
 COMPONENT_KINDS = ("generator", "discriminator", "loss", "dataset")
-SECTIONS = ("train",) + COMPONENT_KINDS
+#: Components every configuration has, but runs before contract 2 did not record.
+INPUTS_SECTION, AUGMENT_SECTION, NETWORKS_SECTION = "inputs", "augment", "networks"
+SECTIONS = ("train",) + COMPONENT_KINDS + (INPUTS_SECTION, AUGMENT_SECTION, NETWORKS_SECTION)
+#: The registry kind of each section that names a component.
+SECTION_KINDS = {**{kind: kind for kind in COMPONENT_KINDS}, INPUTS_SECTION: "input", AUGMENT_SECTION: "augment"}
+DEFAULT_INPUTS = {"name": "gaussian", "params": {}}
+NO_AUGMENT = {"name": None, "params": {}}
 
 #: The engine's knobs. Units in the comments; every one can be overridden.
 TRAIN_DEFAULTS: dict[str, Any] = {
@@ -59,7 +74,14 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "eval_every": 0,  # steps between evaluations (FID/KID or mode coverage) with best-checkpoint tracking; 0 = off
     "eval_samples": 10000,  # generated samples per evaluation
     "ddp_check": False,  # multi-process runs: verify every step that all ranks hold identical weights
+    "weight_decay_g": 0.0,  # L2 weight decay of G's optimizer
+    "weight_decay_d": 0.0,  # L2 weight decay of D's optimizer
+    "augment": "",  # a registered augmentation applied to everything D sees (e.g. diffaugment); "" = none
 }
+
+#: Train keys added with contract 2, at the values runs before it trained with: a
+#: configuration that leaves them there has the digest it had before they existed.
+ADDED_TRAIN_KEYS = {"weight_decay_g": 0.0, "weight_decay_d": 0.0, "augment": ""}
 
 #: Keys that may change when resuming: they do not change what is learned, though
 #: ``device`` and ``optimizer_impl`` change floating-point rounding, so a resume that
@@ -88,7 +110,8 @@ CHOICES = {
 #: The largest train.seed (as numpy's seeds: 32 bits).
 MAX_SEED = 2**32 - 1
 POSITIVE = ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "grid_size", "eval_samples")
-NON_NEGATIVE = ("eval_every", "n_critic", "d_warmup_steps", "grad_clip", "r1_gamma", "ema_halflife_kimg", "num_workers", "seed")
+NON_NEGATIVE = ("eval_every", "n_critic", "d_warmup_steps", "grad_clip", "r1_gamma", "ema_halflife_kimg", "num_workers", "seed",
+                "weight_decay_g", "weight_decay_d")
 
 
 def parse_value(text: str) -> Any:
@@ -115,7 +138,11 @@ def parse_assignment(text: str) -> tuple[str, Any]:
 
 
 def split_key(key: str) -> tuple[str, str]:
-    """``"lr_g"`` -> ``("train", "lr_g")``; ``"generator.hidden"`` -> ``("generator", "hidden")``."""
+    """``"lr_g"`` -> ``("train", "lr_g")``; ``"generator.hidden"`` -> ``("generator", "hidden")``.
+
+    ``"networks.Q.hidden"`` -> ``("networks", "Q.hidden")``: the rest names a
+    network, then one of its params, ``optimizer.<key>`` or ``ema``.
+    """
     section, dot, name = key.partition(".")
     if not dot:
         return "train", key
@@ -175,6 +202,13 @@ def apply_overrides(config: dict[str, Any], overrides: Iterable[tuple[str, Any]]
     """Set each ``(key, value)`` into ``config`` in place, validating key and type."""
     for key, value in overrides:
         section, name = split_key(key)
+        if section == NETWORKS_SECTION:
+            _apply_network_override(config, name, value)
+            continue
+        if section == AUGMENT_SECTION and not config[AUGMENT_SECTION]["name"]:
+            raise ConfigError(f"augment.{name} was set, but the run has no augmentation",
+                              "augment.* sets the parameters of the one train.augment names",
+                              "choose one with --set train.augment=NAME (ganzoo list augment)")  # fmt: skip
         params = config["train"] if section == "train" else config[section]["params"]
         if name not in params:
             valid = sorted(params)
@@ -186,6 +220,39 @@ def apply_overrides(config: dict[str, Any], overrides: Iterable[tuple[str, Any]]
                 "fix the key name",
             )
         params[name] = coerce(section, name, value, params[name])
+
+
+def _apply_network_override(config: dict[str, Any], rest: str, value: Any) -> None:
+    """``networks.Q.hidden=...`` (a param), ``networks.Q.optimizer.lr=...`` or ``networks.Q.ema=...``."""
+    from ganzoo.specs import OPTIMIZER_KEYS
+
+    networks = config[NETWORKS_SECTION]
+    slot, dot, key = rest.partition(".")
+    if slot not in networks:
+        raise ConfigError(f"unknown network {slot!r} in networks.{rest}",
+                          f"this run's other networks are {', '.join(networks) or '(none)'}",
+                          "name a network of the recipe; G and D are set through generator.* and discriminator.*")  # fmt: skip
+    entry = networks[slot]
+    if not dot:
+        raise ConfigError(f"networks.{slot} needs a key", "", f"write e.g. networks.{slot}.ema=true")
+    if key == "ema":
+        entry["ema"] = coerce(NETWORKS_SECTION, f"{slot}.ema", value, False)
+    elif key.startswith("optimizer."):
+        option = key.partition(".")[2]
+        if option not in OPTIMIZER_KEYS:
+            raise ConfigError(f"unknown optimizer key networks.{rest}", f"valid keys: {', '.join(OPTIMIZER_KEYS)}",
+                              "fix the key name")  # fmt: skip
+        defaults = {"share": "G", "kind": "adam", "lr": 2e-4, "betas": [0.5, 0.999], "weight_decay": 0.0}
+        entry.setdefault("optimizer", {})[option] = coerce(NETWORKS_SECTION, f"{slot}.{key}", value, defaults[option])
+    else:
+        params = entry["params"]
+        if key not in params:
+            close = difflib.get_close_matches(key, sorted(params), n=1)
+            raise ConfigError(f"unknown key networks.{rest}",
+                              (f"did you mean networks.{slot}.{close[0]}? " if close else "")
+                              + f"valid keys: {', '.join(sorted(params)) or '(none)'}, optimizer.<key>, ema",
+                              "fix the key name")  # fmt: skip
+        params[key] = coerce(NETWORKS_SECTION, rest, value, params[key])
 
 
 def load_config_file(path: Path) -> tuple[dict[str, str], list[tuple[str, Any]]]:
@@ -222,13 +289,22 @@ def load_config_file(path: Path) -> tuple[dict[str, str], list[tuple[str, Any]]]
             names["recipe"] = str(value)
         elif key == "components" and isinstance(value, dict):
             for kind, name in value.items():
-                if kind not in COMPONENT_KINDS:
+                if kind not in COMPONENT_KINDS + (INPUTS_SECTION,):
                     raise ConfigError(
                         f"unknown component kind {kind!r} in [components] of {path}",
-                        f"kinds are {', '.join(COMPONENT_KINDS)}",
+                        f"kinds are {', '.join(COMPONENT_KINDS + (INPUTS_SECTION,))}",
                         "fix the key",
                     )
                 names[kind] = str(name)
+        elif key == NETWORKS_SECTION and isinstance(value, dict):
+            for slot, settings in value.items():  # [networks.Q] hidden = 64, or [networks.Q.optimizer] lr = 1e-3
+                if not isinstance(settings, dict):
+                    raise ConfigError(f"[networks] of {path} must hold tables such as [networks.Q]", "", "fix the file")
+                for name, item in settings.items():
+                    if name == "optimizer" and isinstance(item, dict):
+                        overrides += [(f"networks.{slot}.optimizer.{k}", v) for k, v in item.items()]
+                    else:
+                        overrides.append((f"networks.{slot}.{name}", item))
         elif key in SECTIONS and isinstance(value, dict):
             overrides += [(f"{key}.{name}", item) for name, item in value.items()]
         else:
@@ -262,18 +338,69 @@ def build_config(
     for kind in COMPONENT_KINDS:
         name = chosen.get(kind) or getattr(recipe_spec, kind)
         spec = registry.get(kind, name)
-        config[kind] = {"name": name, "params": json.loads(json.dumps(dict(spec.defaults)))}
+        config[kind] = {"name": name, "params": _defaults(spec)}
+    # The generator's own input sampler, unless the recipe or the caller names another.
+    inputs = chosen.get(INPUTS_SECTION) or (recipe_spec.inputs if recipe_spec is not None and not chosen.get("generator")
+                                            else "") or registry.get("generator", config["generator"]["name"]).inputs
+    config[INPUTS_SECTION] = {"name": inputs, "params": _defaults(registry.get("input", inputs))}
+    config[AUGMENT_SECTION] = copy.deepcopy(NO_AUGMENT)
+    config[NETWORKS_SECTION] = {}
+    recipe_overrides: list[tuple[str, Any]] = []
     if recipe_spec is not None:
-        recipe_overrides = []
+        for slot, entry in recipe_spec.networks.items():
+            spec = registry.get(entry["kind"], entry["name"])
+            config[NETWORKS_SECTION][slot] = {
+                "kind": entry["kind"], "name": entry["name"],
+                "params": {**_defaults(spec), **json.loads(json.dumps(dict(entry.get("params") or {})))},
+                "optimizer": json.loads(json.dumps(dict(entry.get("optimizer") or {}))),
+                "ema": bool(entry.get("ema", False)),
+            }  # fmt: skip
         for section, values in recipe_spec.params.items():
             # A recipe's params for a swapped-out component do not apply to its replacement.
             if section in COMPONENT_KINDS and chosen.get(section) and chosen[section] != getattr(recipe_spec, section):
                 continue
+            if section == INPUTS_SECTION and config[INPUTS_SECTION]["name"] != (recipe_spec.inputs or inputs):
+                continue
             recipe_overrides += [(f"{section}.{key}", value) for key, value in values.items()]
-        apply_overrides(config, recipe_overrides)
-    apply_overrides(config, overrides)
+    everything = recipe_overrides + list(overrides)
+    # The augmentation's parameters exist once train.augment has chosen it: set them last.
+    augment_keys = [(key, value) for key, value in everything if split_key(key)[0] == AUGMENT_SECTION]
+    apply_overrides(config, [(key, value) for key, value in everything if split_key(key)[0] != AUGMENT_SECTION])
+    if config["train"]["augment"]:
+        name = config["train"]["augment"]
+        config[AUGMENT_SECTION] = {"name": name, "params": _defaults(registry.get("augment", name))}
+    apply_overrides(config, augment_keys)
     validate_train(config["train"])
     return config
+
+
+def _defaults(spec: Any) -> dict[str, Any]:
+    """A spec's defaults as a fresh, mutable JSON copy."""
+    return json.loads(json.dumps(dict(spec.defaults)))
+
+
+def weights_config(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The part of a configuration that determines the learned weights (not steps, device or logging cadence).
+
+    Settings contract 2 added are left out while they hold the values every
+    run had before (Gaussian inputs, no augmentation, no other networks, no
+    weight decay), so a run of that time and its continuation now agree.
+    """
+    stable = copy.deepcopy(dict(config))
+    train = stable.get("train", {})
+    for key in RESUMABLE_KEYS:
+        train.pop(key, None)
+    for key, default in ADDED_TRAIN_KEYS.items():
+        if key in train and train[key] == default:
+            del train[key]
+    if stable.get(INPUTS_SECTION) == DEFAULT_INPUTS:
+        del stable[INPUTS_SECTION]
+    if not (stable.get(AUGMENT_SECTION) or {}).get("name"):
+        stable.pop(AUGMENT_SECTION, None)
+    if not stable.get(NETWORKS_SECTION):
+        stable.pop(NETWORKS_SECTION, None)
+    stable.pop("ganzoo_version", None)
+    return stable
 
 
 def validate_train(train: Mapping[str, Any]) -> None:
@@ -345,9 +472,19 @@ def _same_kind(value: Any, default: Any) -> bool:
     return isinstance(value, type(default))
 
 
+def with_contract2_defaults(config: dict[str, Any]) -> dict[str, Any]:
+    """A configuration from before contract 2 completed with the defaults it trained with (in place)."""
+    for key, default in ADDED_TRAIN_KEYS.items():
+        config["train"].setdefault(key, default)
+    config.setdefault(INPUTS_SECTION, copy.deepcopy(DEFAULT_INPUTS))
+    config.setdefault(AUGMENT_SECTION, copy.deepcopy(NO_AUGMENT))
+    config.setdefault(NETWORKS_SECTION, {})
+    return config
+
+
 def resumed_config(saved: dict[str, Any], overrides: Iterable[tuple[str, Any]]) -> dict[str, Any]:
     """The saved config with the few overrides that resuming allows."""
-    config = copy.deepcopy(saved)
+    config = with_contract2_defaults(copy.deepcopy(saved))
     for key in RESUMABLE_KEYS:  # runs from an older ganzoo lack the newer cadence keys
         config["train"].setdefault(key, TRAIN_DEFAULTS[key])
     overrides = list(overrides)

@@ -3,9 +3,11 @@
 At the sizes of the zoo's networks a GPU iteration is a few hundred small
 kernels, each cheaper to run than to launch from Python: on an H100,
 dcgan-mnist at batch 64 kept the GPU busy for 12 % of the wall time. A CUDA
-graph records the whole iteration -- the n_critic discriminator steps, the
-generator step, both optimizers and the EMA -- and launches it again with one
-call (PyTorch's "whole-network capture", torch.cuda.graphs).
+graph records the whole iteration -- every phase of the objective (the
+n_critic discriminator steps, the generator step ...), the optimizers and the
+EMAs -- and launches it again with one call (PyTorch's "whole-network
+capture", torch.cuda.graphs). Objectives whose phases have intervals (lazy
+regularisation) run eagerly: their iterations differ from one another.
 
 What makes a replay train like the eager loop:
 
@@ -42,17 +44,37 @@ from ganzoo.errors import TrainingError
 #: create the optimizer state and let cuDNN choose its kernels outside the graph.
 WARMUP_ITERATIONS = 3
 
-Batch = tuple[Tensor, Optional[Tensor]]
+Batch = dict[str, Tensor]
 Iteration = Callable[[Callable[[int], Batch]], Any]
 
 
+def graph_parts(networks: Any, objective: Any, sampler: Any, augment: Any) -> dict[str, Any]:
+    """Everything a replay repeats, by the name a refusal gives it: networks, objective, input sampler, augmentation.
+
+    A contract-1 loss is judged by its own class (the engine's adapter around it is tensor code).
+    """
+    from ganzoo.objectives import GANLossObjective
+
+    parts: dict[str, Any] = {}
+    for network in networks:
+        label = {"G": "generator", "D": "discriminator"}.get(network.name, f"network {network.name}")
+        parts[label] = network.module
+    parts["loss"] = objective.legacy if isinstance(objective, GANLossObjective) else objective
+    parts["input sampler"] = sampler
+    if augment is not None:
+        parts["augmentation"] = augment
+    return parts
+
+
 def graph_blocker(train: dict[str, Any], device: torch.device, data: Any, world_size: int,
-                  components: dict[str, Any]) -> Optional[str]:  # fmt: skip
+                  components: dict[str, Any], uniform: bool = True) -> Optional[str]:  # fmt: skip
     """Why this run cannot replay its iterations as a CUDA graph; None when it can.
 
-    ``components`` maps "generator", "discriminator" and "loss" to the run's
-    objects; each must declare ``cuda_graph_safe = True`` (see
+    ``components`` maps a name ("generator", "loss" ...) to each object a
+    replay repeats; each must declare ``cuda_graph_safe = True`` (see
     :class:`ganzoo.losses.GANLoss`), since a replay repeats GPU work only.
+    ``uniform`` says whether every iteration runs the same phases (a phase
+    with an interval, such as lazy R1, makes iterations differ).
     """
     if not train["cuda_graphs"]:
         return "train.cuda_graphs is off"
@@ -64,6 +86,8 @@ def graph_blocker(train: dict[str, Any], device: torch.device, data: Any, world_
         return "fp16's GradScaler reads its overflow check on the host every step"
     if train["compile"]:
         return "compiled networks are not captured (--compile runs them through torch.compile instead)"
+    if not uniform:
+        return "the objective has phases with intervals (every > 1), so iterations differ from one another"
     undeclared = [kind for kind, part in components.items() if not declares_graph_safe(part)]
     if undeclared:
         verb = "does" if len(undeclared) == 1 else "do"
@@ -134,7 +158,7 @@ class GraphedIteration:
             side, current = self.side_stream, torch.cuda.current_stream(self.device)
             side.wait_stream(current)
             with torch.cuda.stream(side):
-                outputs = self.iteration(lambda d: self.data.batch(slices[d]))
+                outputs = self.iteration(lambda d: self.data.batch_fields(slices[d]))
             current.wait_stream(side)
             return outputs
         for d, indices in enumerate(slices):
@@ -163,5 +187,5 @@ class GraphedIteration:
         for generator in self.generators:
             graph.register_generator_state(generator)
         with torch.cuda.graph(graph):
-            outputs = self.iteration(lambda d: self.data.batch(self.indices[d]))
+            outputs = self.iteration(lambda d: self.data.batch_fields(self.indices[d]))
         self.graph, self.outputs = graph, outputs

@@ -1,17 +1,15 @@
 """The adversarial training loop: one function, read top to bottom.
 
-Every combination of generator, discriminator, loss and dataset runs through
-:func:`training_loop`. Losses decide *what* is optimised (see
-:class:`ganzoo.losses.GANLoss`); this loop decides *how*: k discriminator steps
-per generator step, the other network frozen while one trains, fakes detached
-in the discriminator step, mixed precision behind one switch, and everything
-needed to continue bit-exactly saved in each checkpoint.
+Every combination of networks, objective, inputs and dataset runs through
+:func:`training_loop`. The objective decides *what* is optimised, as phases
+(see :mod:`ganzoo.objectives`); :mod:`ganzoo.engine.phases` does each phase's
+update; this loop decides *when*: the iterations, logging, sample grids,
+evaluation and checkpoints, with everything needed to continue bit-exactly
+saved in each checkpoint.
 """
 
 from __future__ import annotations
 
-import copy
-import functools
 import json
 import math
 import os
@@ -21,21 +19,25 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 import torch
 from torch import Tensor, nn
 
+from ganzoo.augment import Augment
 from ganzoo.data import InMemoryData, StreamingData
 from ganzoo.engine import checkpoint as ckpt
 from ganzoo.engine.batches import BatchSource
-from ganzoo.engine.config import RESUMABLE_KEYS
-from ganzoo.engine.cuda_graph import Batch, GraphedIteration, graph_blocker
+from ganzoo.engine.config import weights_config
+from ganzoo.engine.cuda_graph import GraphedIteration, graph_blocker, graph_parts
+from ganzoo.engine.networks import NetworkSet, optimizer_settings
+from ganzoo.engine.phases import PhaseRecord, PhaseRunner, batches_needed
 from ganzoo.engine.report import Reporter
-from ganzoo.engine.runtime import Precision, optimizer_kwargs
+from ganzoo.engine.runtime import Precision
 from ganzoo.engine.samples import write_samples
-from ganzoo.errors import CheckpointError, ConfigError, GanzooError, TrainingError
-from ganzoo.losses import GANLoss, LossTerms, input_gradients, r1_penalty
+from ganzoo.errors import CheckpointError, GanzooError, TrainingError
+from ganzoo.inputs import InputSampler
+from ganzoo.objectives import Objective, Phase, image_of
 
 
 class Interrupted(GanzooError):
@@ -200,58 +202,29 @@ def _stop_requests() -> Iterator[threading.Event]:
             signal.signal(sig, old)
 
 
-def _make_optimizer(params: Any, kind: str, lr: float, betas: list[float], device: torch.device,
-                    impl: str = "auto", capturable: bool = False) -> torch.optim.Optimizer:
-    implementation = optimizer_kwargs(device, kind, impl, capturable=capturable)
-    try:
-        if kind == "rmsprop":
-            # RMSprop as in the WGAN paper; betas[1] doubles as the smoothing constant.
-            optimizer: torch.optim.Optimizer = torch.optim.RMSprop(params, lr=lr, alpha=betas[1], **implementation)
-        else:
-            optimizer = torch.optim.Adam(params, lr=lr, betas=tuple(betas), **implementation)
-    except RuntimeError as exc:  # e.g. a fused kernel this device lacks
-        raise ConfigError(
-            f"train.optimizer_impl {impl!r} does not work for {kind} on {device}",
-            str(exc),
-            "use train.optimizer_impl=auto",
-        ) from None
-    if capturable:
-        # The warm-up steps before a CUDA graph's capture run uncaptured on purpose, and
-        # torch would warn once that capturable=True is slower there. The flag that
-        # silences it is torch's own (private) one-time-warning marker; an older or newer
-        # torch without it just warns once.
-        optimizer._warned_capturable_if_run_uncaptured = True  # type: ignore[attr-defined]
-    return optimizer
-
-
-def _unwrap(module: nn.Module) -> nn.Module:
-    """The plain module under DDP / torch.compile wrappers (what checkpoints hold)."""
-    module = getattr(module, "module", module)
-    return getattr(module, "_orig_mod", module)
-
-
 def training_loop(
     *,
     run_dir: Path,
     config: dict[str, Any],
-    generator: nn.Module,
-    discriminator: nn.Module,
-    loss: GANLoss,
+    networks: NetworkSet,
+    objective: Objective,
+    phases: Sequence[Phase],
+    sampler: InputSampler,
     data: InMemoryData | StreamingData,
     device: torch.device,
     reporter: Reporter,
     resume_state: Optional[dict[str, Any]] = None,
     dist: Distributed = Distributed(),
-    train_generator: Optional[nn.Module] = None,
-    train_discriminator: Optional[nn.Module] = None,
+    augment: Optional[Augment] = None,
     evaluator: Optional[Callable[[nn.Module], dict[str, Any]]] = None,
     on_start: Callable[[], None] = lambda: None,
 ) -> TrainResult:
-    """Train ``generator`` against ``discriminator`` as ``config["train"]`` says.
+    """Train ``networks`` by ``objective``'s ``phases`` as ``config["train"]`` says.
 
-    ``train_generator`` / ``train_discriminator`` are the modules to run
-    (compiled or DDP-wrapped versions); the plain ``generator`` and
-    ``discriminator`` are what checkpoints and the EMA hold.
+    ``networks`` holds every network by name (G and D, and any other the
+    objective uses), already placed and wrapped for training; ``sampler``
+    draws G's inputs; ``augment`` (``train.augment``) is already in front of
+    the discriminators and is told D's real scores.
 
     ``evaluator`` (used when ``train.eval_every`` > 0) maps the sampling
     generator to ``{metric: value, ..., "primary": metric to minimise}`` (and
@@ -262,40 +235,26 @@ def training_loop(
     ``on_start`` is called once everything is built and restored, before the
     loop writes anything into ``run_dir``.
     """
+    # Settings.
     train = config["train"]
-    G, D = generator, discriminator
-    G_run = train_generator if train_generator is not None else G
-    D_run = train_discriminator if train_discriminator is not None else D
-    D_for_g = getattr(D_run, "module", D_run) if dist.world_size > 1 else D_run
     info = data.info
     batch_size = train["batch_size"]  # per process
-    total_steps = train["steps"]  # generator updates
-    n_critic = train["n_critic"] or loss.n_critic  # discriminator steps per generator step
-    d_warmup_steps = train["d_warmup_steps"]
-    grad_clip = train["grad_clip"]
-    r1_gamma = train["r1_gamma"]
+    total_steps = train["steps"]  # training iterations: one generator step each
+    d_warmup_steps = train["d_warmup_steps"]  # discriminator-phase steps alone before the first iteration
     main = dist.is_main
     run_dir = Path(run_dir)
 
-    # Optimisers and precision. One GradScaler per optimizer; both are no-ops unless fp16.
+    # Optimizers, precision and EMAs. A CUDA graph needs capturable optimizers from the first step.
     precision = Precision(device, train["precision"])
-    graph_components = {"generator": G, "discriminator": D, "loss": loss}
-    graph_blocked_by = graph_blocker(train, device, data, dist.world_size, graph_components)
+    graph_blocked_by = graph_blocker(train, device, data, dist.world_size, graph_parts(networks, objective, sampler, augment),
+                                     uniform=all(phase.every == 1 for phase in phases))  # fmt: skip
     graphed = graph_blocked_by is None
-    opt_g = _make_optimizer(G.parameters(), train["optimizer"], train["lr_g"], train["betas_g"], device,
-                            train["optimizer_impl"], capturable=graphed)  # fmt: skip
-    opt_d = _make_optimizer(D.parameters(), train["optimizer"], train["lr_d"], train["betas_d"], device,
-                            train["optimizer_impl"], capturable=graphed)  # fmt: skip
-    scaler_g, scaler_d = precision.grad_scaler(), precision.grad_scaler()
-    input_grad = functools.partial(input_gradients, scaler=scaler_d)
-
-    # Generator EMA: beta per step from a half-life in images (EDM's convention), counting
-    # the generator's images -- one batch per G step, not n_critic -- so that the EMA spans
-    # the same number of generator updates whatever the loss's n_critic.
+    # EMA: beta per iteration from a half-life in images (EDM's convention), counting the
+    # generator's images -- one batch per iteration, whatever the discriminator steps.
     ema_halflife_images = train["ema_halflife_kimg"] * 1000
-    ema = copy.deepcopy(G).eval().requires_grad_(False) if ema_halflife_images > 0 else None
-    ema_beta = 0.5 ** (batch_size * dist.world_size / ema_halflife_images) if ema is not None else 0.0
-    ema_update = _EMA(ema, G, ema_beta) if ema is not None else None
+    networks.prepare(trained=set().union(*(phase.updates for phase in phases)), settings=optimizer_settings(config),
+                     device=device, impl=train["optimizer_impl"], capturable=graphed, precision=precision,
+                     ema_beta=0.5 ** (batch_size * dist.world_size / ema_halflife_images) if ema_halflife_images > 0 else 0.0)  # fmt: skip
 
     # State: fresh, or restored exactly from a checkpoint.
     # Each rank draws its own noise (rank 0 as in a one-process run), so the
@@ -307,11 +266,11 @@ def training_loop(
     wall_time_before = 0.0
     rng_note: Optional[str] = None
     # What determines the weights, fixed for the run: every checkpoint records it and its digest.
-    weights_config_json = json.dumps(_weights_config(config), sort_keys=True)
+    weights_config_json = json.dumps(weights_config(config), sort_keys=True)
     config_digest = _digest(config)
     if resume_state is not None:
         if resume_state["config_digest"] != config_digest:
-            changed = _changed_settings(resume_state.get("config"), _weights_config(config))
+            changed = _changed_settings(resume_state.get("config"), weights_config(config))
             raise TrainingError(
                 "the checkpoint was written for a different configuration",
                 (f"changed since it was written: {changed}; " if changed else "")
@@ -319,16 +278,10 @@ def training_loop(
                 "resume with the run's own config.json unchanged",
             )
         with _checkpoint_that_fits(run_dir / ckpt.CHECKPOINT_NAME):
-            G.load_state_dict(resume_state["generator"])
-            D.load_state_dict(resume_state["discriminator"])
-            if ema is not None:
-                ema.load_state_dict(resume_state["ema"])
-            implementation = optimizer_kwargs(device, train["optimizer"], train["optimizer_impl"], capturable=graphed)
-            for optimizer, saved in ((opt_g, resume_state["opt_g"]), (opt_d, resume_state["opt_d"])):
-                optimizer.load_state_dict(_with_implementation(saved, implementation))
-                _match_state_layouts(optimizer)
-            scaler_g.load_state_dict(resume_state["scaler_g"])
-            scaler_d.load_state_dict(resume_state["scaler_d"])
+            networks.load_state_dict(resume_state)
+            objective.load_state_dict(resume_state["objective"])
+            if augment is not None:
+                augment.load_state_dict(resume_state["augment"])
             step, d_steps, images_seen = resume_state["step"], resume_state["d_steps"], resume_state["images_seen"]
             epoch, cursor = resume_state["epoch"], resume_state["cursor"]
             if resume_state["world_size"] != dist.world_size:
@@ -346,11 +299,30 @@ def training_loop(
         rank=dist.rank, world_size=dist.world_size, num_workers=train["num_workers"],
     )  # fmt: skip
 
-    # Fixed noise for sample grids, from its own generator so it never perturbs training.
+    def nonfinite(phase_names: Sequence[str], at_step: int) -> TrainingError:
+        """The divergence error: which phases' losses, where, and what is kept."""
+        updated = sorted({name for phase in phases if phase.name in phase_names for name in phase.updates})
+        # Resuming cannot change learning rates or precision, so the way on is a new run.
+        kept = (f"the last good checkpoint, {run_dir / ckpt.CHECKPOINT_NAME}, stays for sampling and eval"
+                if (run_dir / ckpt.CHECKPOINT_NAME).is_file() else "no checkpoint had been written yet")  # fmt: skip
+        return TrainingError(
+            f"the {' and '.join(phase_names)} loss became non-finite at step {at_step}",
+            f"training diverged in phase {', '.join(phase_names)} (updating {', '.join(updated)}: a learning rate "
+            f"too high, fp16 overflow, or a loss that needs a penalty); {kept}",
+            "start a new run with lower learning rates (--set train.lr_g=... --set train.lr_d=...), "
+            "or with --precision fp32 or bf16 if this one used fp16",
+        )
+
+    # On CUDA a per-step .item() would stall the GPU; there the losses are checked at logging steps only.
+    runner = PhaseRunner(objective=objective, phases=phases, networks=networks, sampler=sampler, precision=precision,
+                         noise=noise, device=device, batch_size=batch_size, grad_clip=train["grad_clip"],
+                         augment=augment, check_every_phase=device.type == "cpu",
+                         on_nonfinite=lambda name, at: nonfinite([name], at))  # fmt: skip
+
+    # Fixed inputs for sample grids, from their own generator so they never perturb training.
     grid_size = train["grid_size"] * (10 if info.modality == "points" else 1)
-    fixed = torch.Generator().manual_seed(train["seed"] + 2)
-    fixed_z = torch.randn(grid_size, G.latent_dim, generator=fixed).to(device)
-    fixed_labels = (torch.arange(grid_size) % info.num_classes).to(device) if info.num_classes else None
+    fixed_inputs = sampler.fixed(grid_size, generator=torch.Generator().manual_seed(train["seed"] + 2), device=device,
+                                 examples=_examples(data, grid_size) if sampler.needs_examples else None)  # fmt: skip
     reference = _reference_points(data, grid_size) if info.modality == "points" else None
 
     def save_checkpoint(name: str = ckpt.CHECKPOINT_NAME) -> float:
@@ -367,13 +339,9 @@ def training_loop(
             "cursor": batches.cursor,
             "world_size": dist.world_size,  # how many shards ``cursor`` counts batches of
             "wall_time": wall_time,
-            "generator": G.state_dict(),
-            "discriminator": D.state_dict(),
-            "ema": ema.state_dict() if ema is not None else {},
-            "opt_g": opt_g.state_dict(),
-            "opt_d": opt_d.state_dict(),
-            "scaler_g": scaler_g.state_dict(),
-            "scaler_d": scaler_d.state_dict(),
+            **networks.state_dict(),
+            "objective": objective.state_dict(),
+            "augment": augment.state_dict() if augment is not None else {},
             "rng": _rng_state(noise, device),
         }
         if main:
@@ -396,16 +364,16 @@ def training_loop(
         if last_evaluated == step:
             return  # resuming a finished run: this step was evaluated already
         last_evaluated = step
-        sampler = ema if ema is not None else G
-        was_training = sampler.training
-        sampler.eval()
+        sampler_net = networks.sampling("G")
+        was_training = sampler_net.training
+        sampler_net.eval()
         # Whatever the evaluator draws, training's random streams continue as if it had not run.
         devices = [device] if device.type == "cuda" else []
         try:
             with torch.random.fork_rng(devices=devices), torch.no_grad():
-                scores = evaluator(sampler)
+                scores = evaluator(sampler_net)
         finally:
-            sampler.train(was_training)
+            sampler_net.train(was_training)
         primary = scores.get("primary")
         record = {"step": step, "images_seen": images_seen, **scores}
         with (run_dir / EVAL_LOG_NAME).open("a", encoding="utf-8") as handle:
@@ -425,89 +393,30 @@ def training_loop(
     def save_samples(name: str) -> None:
         if not main:
             return
-        sampler = ema if ema is not None else G
-        was_training = sampler.training
-        sampler.eval()
+        sampler_net = networks.sampling("G")
+        was_training = sampler_net.training
+        sampler_net.eval()
         with torch.no_grad(), precision.autocast():
-            fake = sampler(fixed_z, fixed_labels)
-        sampler.train(was_training)
+            fake = image_of(sampler.call(sampler_net, fixed_inputs))
+        sampler_net.train(was_training)
         write_samples(run_dir / "samples" / name, fake, info, reference)
 
-    def check_finite(d_loss: Optional[Tensor], g_loss: Optional[Tensor]) -> None:
-        bad = [name for name, value in (("D", d_loss), ("G", g_loss)) if value is not None and not math.isfinite(value.item())]
+    def check_finite(records: dict[str, PhaseRecord]) -> None:
+        bad = [name for name, record in records.items() if not math.isfinite(record.total.item())]
         if bad:
-            # Resuming cannot change learning rates or precision, so the way on is a new run.
-            kept = (f"the last good checkpoint, {run_dir / ckpt.CHECKPOINT_NAME}, stays for sampling and eval"
-                    if (run_dir / ckpt.CHECKPOINT_NAME).is_file() else "no checkpoint had been written yet")  # fmt: skip
-            raise TrainingError(
-                f"the {' and '.join(bad)} loss became non-finite at step {step}",
-                "training diverged (a learning rate too high, fp16 overflow, or a loss that needs "
-                f"a penalty); {kept}",
-                "start a new run with lower learning rates (--set train.lr_g=... --set train.lr_d=...), "
-                "or with --precision fp32 or bf16 if this one used fp16",
-            )
-
-    # On CUDA a per-step .item() would stall the GPU; there we check at logging steps only.
-    check_every_step = device.type == "cpu"
-
-    def discriminator_step(real: Tensor, labels: Optional[Tensor],
-                           keep_graph: bool) -> tuple[Tensor, LossTerms, Tensor]:  # fmt: skip
-        """One D update on ``real`` and fresh fakes; returns the fakes, D's loss terms and its total loss.
-
-        D sees the fakes detached from G's graph, so no gradient reaches G.
-        With ``keep_graph`` the fakes keep their graph for the generator step
-        that reuses them (as the PyTorch DCGAN example does): one G forward
-        per iteration, not two.
-        """
-        z = torch.randn(batch_size, G.latent_dim, device=device, generator=noise)
-        with torch.set_grad_enabled(keep_graph), precision.autocast():
-            fake = G_run(z, labels)
-        with precision.autocast():
-            terms = loss.discriminator_loss(D_run, real, fake.detach(), labels, input_grad)
-            total = terms.loss
-            if r1_gamma:
-                total = total + (r1_gamma / 2) * r1_penalty(D_run, real, labels, input_grad)
-        _optimizer_step(opt_d, scaler_d, total, D, grad_clip)
-        loss.after_discriminator_step(D)
-        if check_every_step:  # the CPU path only, which is never captured in a CUDA graph
-            check_finite(total, None)
-        # Detached, so that what the loop keeps for logging holds no autograd graph alive
-        # into the next step (whose gradient accumulators may run on another CUDA stream).
-        return fake, LossTerms(terms.loss.detach(), terms.real_score, terms.fake_score), total.detach()
-
-    def adversarial_iteration(real_batch: Callable[[int], Batch]) -> tuple[LossTerms, Tensor, Tensor]:
-        """n_critic D steps, then one G step and the EMA update; D's ``d``-th batch is ``real_batch(d)``.
-
-        Returns D's last loss terms and total, and G's loss, detached.
-        """
-        for d_step in range(n_critic):
-            real, labels = real_batch(d_step)
-            fake, terms_d, total_d = discriminator_step(real, labels, keep_graph=d_step == n_critic - 1)
-        # Generator phase. D is frozen so its parameters collect no gradient; the
-        # fakes (and the labels of their real batch) are the last D step's. Under
-        # DDP, D runs unwrapped here: it has nothing to synchronise in this step.
-        D.requires_grad_(False)
-        with precision.autocast():
-            terms_g = loss.generator_loss(D_for_g, real, fake, labels)
-            total_g = terms_g.loss
-        _optimizer_step(opt_g, scaler_g, total_g, G, grad_clip)
-        D.requires_grad_(True)
-        # D's gradients from its last step are spent: free that memory until the next one.
-        opt_d.zero_grad(set_to_none=True)
-        if ema_update is not None:
-            ema_update.update()
-        return terms_d, total_d, total_g.detach()
-
-    def eager_iteration() -> tuple[LossTerms, Tensor, Tensor]:
-        """One iteration launched op by op, each D step taking the next batch."""
-        return adversarial_iteration(lambda d: batches.next())
+            raise nonfinite(bad, step)
 
     # One iteration as a CUDA graph where the run allows it (cuda_graph.py), else eagerly.
-    run_iteration: Callable[[], tuple[LossTerms, Tensor, Tensor]] = eager_iteration
+    def eager_iteration() -> dict[str, PhaseRecord]:
+        """One iteration launched op by op, each phase taking its batches as it needs them."""
+        return runner.iteration(step, lambda d: batches.next())
+
+    run_iteration: Callable[[], dict[str, PhaseRecord]] = eager_iteration
     if graphed:
         assert isinstance(data, InMemoryData)
-        run_iteration = GraphedIteration(adversarial_iteration, data, batches.next_indices, n_critic,
-                                         batch_size, generators=[noise])  # fmt: skip
+        run_iteration = GraphedIteration(lambda real_batch: runner.iteration(step, real_batch), data,
+                                         batches.next_indices, batches_needed(phases), batch_size,
+                                         generators=[noise])  # fmt: skip
 
     def graph_use() -> str:
         """For run.json: "replayed", or why iterations ran eagerly."""
@@ -523,8 +432,7 @@ def training_loop(
     started = time.perf_counter()
     last_log_time, last_log_images = started, images_seen
     last_stats: dict[str, Any] = {}
-    d_terms = None
-    d_loss = g_loss = None
+    last: dict[str, PhaseRecord] = {}  # each phase's latest record, in the order phases are declared
     reporter.start(total_steps, step, config.get("recipe") or config["generator"]["name"])
     if rng_note:
         reporter.message(rng_note)
@@ -532,10 +440,10 @@ def training_loop(
         # Worth a line: on the zoo's network sizes an eager GPU loop is several times slower.
         reporter.message(f"iterations run without a CUDA graph: {graph_blocked_by} (see docs/scale.md, CUDA graphs)")
 
-    # The loop. One iteration = n_critic discriminator steps, then one generator step.
+    # The loop. One iteration = the objective's phases due at this step (D n_critic times, then G ...).
     with _stop_requests() as stop_requested:
-        G_run.train()
-        D_run.train()
+        for network in networks:
+            network.run.train()
         while step < total_steps:
             # All ranks must stop at the same step, or the others would wait forever in
             # DDP; they agree every STOP_CHECK_EVERY steps (a collective that waits for the device).
@@ -553,42 +461,37 @@ def training_loop(
                 )
                 interrupted.result = TrainResult(
                     run_dir=run_dir, step=step, images_seen=images_seen, last_stats=last_stats,
-                    wall_time=saved_wall_time, generator=(ema if ema is not None else G).eval(),
-                    cuda_graph=graph_use(),
+                    wall_time=saved_wall_time, generator=networks.sampling("G").eval(), cuda_graph=graph_use(),
                 )  # fmt: skip
                 raise interrupted
-            if d_steps < d_warmup_steps:  # discriminator warm-up: D steps alone, on fakes made without a graph
-                real, labels = batches.next()
-                _, d_terms, d_loss = discriminator_step(real, labels, keep_graph=False)
+            if d_steps < d_warmup_steps:  # discriminator warm-up: its phases alone, once each, eagerly
+                last.update(runner.iteration(step, lambda d: batches.next(), warmup=True))
                 d_steps += 1
-                images_seen += batch_size * dist.world_size
+                images_seen += len(runner.warmup_phases()) * batch_size * dist.world_size
                 continue
 
-            d_terms, d_loss, g_loss = run_iteration()
-            d_steps += n_critic
-            images_seen += n_critic * batch_size * dist.world_size
+            due = runner.due(step)
+            last.update(run_iteration())
+            iteration_images = batches_needed(due) * batch_size * dist.world_size
+            d_steps += sum(phase.repeat for phase in due if phase.name == "D")
+            images_seen += iteration_images
             step += 1
-            if check_every_step:
-                check_finite(None, g_loss)  # each D step checked its own loss
+            if augment is not None:
+                augment.update(iteration_images)
             if train["ddp_check"]:
-                dist.check_identical({"G": G, "D": D}, device, step)
+                dist.check_identical(networks.modules(), device, step)
 
             # Logging, samples and checkpoints: the only places that wait for the device.
             log_now = step % train["log_every"] == 0 or step == total_steps
             if log_now:
-                if not check_every_step:
-                    check_finite(d_loss, g_loss)
+                if not runner.check_every_phase:
+                    check_finite(last)
                 now = time.perf_counter()
-                last_stats = {
-                    "step": step,
-                    "kimg": images_seen / 1000,
-                    "d_loss": d_loss.item(),
-                    "g_loss": g_loss.item(),
-                    "d_real": _mean_score(d_terms.real_score, loss),
-                    "d_fake": _mean_score(d_terms.fake_score, loss),
-                    "img_per_s": (images_seen - last_log_images) / max(now - last_log_time, 1e-9),
-                    "wall_time": wall_time_before + (now - started),
-                }
+                last_stats = {"step": step, "kimg": images_seen / 1000, **_phase_stats(last, objective)}
+                if augment is not None:
+                    last_stats.update(augment.stats())
+                last_stats["img_per_s"] = (images_seen - last_log_images) / max(now - last_log_time, 1e-9)
+                last_stats["wall_time"] = wall_time_before + (now - started)
                 last_log_time, last_log_images = now, images_seen
                 if main:
                     with metrics_path.open("a", encoding="utf-8") as handle:
@@ -597,106 +500,59 @@ def training_loop(
             if step % train["sample_every"] == 0 and step != total_steps:
                 save_samples(f"step-{step:07d}.png")
             if step % train["checkpoint_every"] == 0 and step != total_steps:
-                if not (check_every_step or log_now):
-                    check_finite(d_loss, g_loss)
+                if not (runner.check_every_phase or log_now):
+                    check_finite(last)
                 save_checkpoint()
             if train["eval_every"] and step % train["eval_every"] == 0 and step != total_steps:
                 evaluate_now()
 
         # The end: always a final checkpoint and grid (even if steps is not a multiple).
-        if d_loss is not None and g_loss is not None:
-            check_finite(d_loss, g_loss)
+        if last:
+            check_finite(last)
         save_checkpoint()
         if train["eval_every"]:
             evaluate_now()
         save_samples(f"step-{step:07d}.png")
         save_samples("final.png")
     reporter.close()
-    final = ema if ema is not None else G
     return TrainResult(
         run_dir=run_dir,
         step=step,
         images_seen=images_seen,
         wall_time=wall_time_before + (time.perf_counter() - started),
         last_stats=last_stats,
-        generator=final.eval(),
+        generator=networks.sampling("G").eval(),
         cuda_graph=graph_use(),
     )
 
 
-def _optimizer_step(optimizer: torch.optim.Optimizer, scaler: torch.amp.GradScaler, loss_value: Tensor,
-                    model: nn.Module, grad_clip: float) -> None:
-    """Backward through the (fp16-scaled) loss, optionally clip, and step: one network's update."""
-    optimizer.zero_grad(set_to_none=True)
-    scaler.scale(loss_value).backward()
-    if grad_clip:
-        # Clipping must see true gradient norms, so unscale first (a no-op unless fp16).
-        scaler.unscale_(optimizer)
-        nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
-    scaler.step(optimizer)
-    scaler.update()
+def _phase_stats(records: dict[str, PhaseRecord], objective: Objective) -> dict[str, Any]:
+    """``d_loss``, ``d_real``, ``d_fake``, ``g_loss``, ``g_reg_loss``, ``g_<term>`` ...: each phase's last values."""
+    stats: dict[str, Any] = {}
+    for name, record in records.items():
+        prefix = name.lower()
+        stats[f"{prefix}_loss"] = record.total.item()
+        for term, value in record.terms.items():
+            stats[f"{prefix}_{term}"] = value.float().mean().item()
+        for which, scores in record.scores.items():
+            stats[f"{prefix}_{which}"] = _mean_score(scores, objective)
+    return stats
 
 
-def _with_implementation(saved: dict[str, Any], implementation: dict[str, bool]) -> dict[str, Any]:
-    """A saved optimizer state with this run's fused/foreach choice in its param groups.
-
-    ``load_state_dict`` restores every param-group option, the implementation
-    flags included, and places Adam's ``step`` counters by them (on the
-    parameter's device for fused, on the CPU otherwise). Rewriting the flags
-    before loading gives a run resumed on another device, or with another
-    ``train.optimizer_impl``, its own kernels with their counters where those
-    kernels expect them.
-    """
-    groups = []
-    for group in saved["param_groups"]:
-        group = dict(group)
-        for flag in ("foreach", "fused", "capturable"):
-            if flag in group:
-                group[flag] = implementation.get(flag)
-        groups.append(group)
-    return {**saved, "param_groups": groups}
+def _examples(data: InMemoryData | StreamingData, count: int) -> dict[str, Tensor]:
+    """The first ``count`` samples by field: what an image-to-image grid translates, the same at every grid."""
+    if isinstance(data, InMemoryData):
+        return data.batch_fields(torch.arange(min(count, len(data)), device=data.x.device))
+    samples = [data.dataset[i] for i in range(min(count, len(data)))]
+    if isinstance(samples[0], dict):
+        return {key: torch.stack([torch.as_tensor(s[key]) for s in samples]) for key in samples[0]}
+    return {"image": torch.stack([s[0] for s in samples])}
 
 
-@torch.no_grad()
-def _match_state_layouts(optimizer: torch.optim.Optimizer) -> None:
-    """Give every per-parameter state tensor its parameter's memory layout.
-
-    A checkpoint with contiguous conv weights (from an older ganzoo, or from
-    MPS, where ganzoo does not use channels_last) resumed into channels_last
-    ones, or the reverse, loads Adam's moments in the other layout. The fused
-    Adam kernel walks a weight and its moments in memory order, so it would
-    pair each element of the weight with another element's moments, silently.
-    """
-    for group in optimizer.param_groups:
-        for param in group["params"]:
-            for key, value in optimizer.state.get(param, {}).items():
-                if isinstance(value, Tensor) and value.shape == param.shape and value.stride() != param.stride():
-                    optimizer.state[param][key] = torch.empty_like(param, dtype=value.dtype).copy_(value)
-
-
-class _EMA:
-    """ema = beta * ema + (1 - beta) * model after each generator step; buffers (BatchNorm statistics) copied.
-
-    The tensor lists are built once; each update is one multi-tensor lerp over
-    all parameters, as ``torch.optim.swa_utils``' EMA does, instead of one call per tensor.
-    """
-
-    def __init__(self, ema: nn.Module, model: nn.Module, beta: float) -> None:
-        self.beta = beta
-        self.ema_params, self.params = list(ema.parameters()), list(model.parameters())
-        self.ema_buffers, self.buffers = list(ema.buffers()), list(model.buffers())
-
-    @torch.no_grad()
-    def update(self) -> None:
-        torch._foreach_lerp_(self.ema_params, self.params, 1.0 - self.beta)
-        for b_ema, b in zip(self.ema_buffers, self.buffers):
-            b_ema.copy_(b)
-
-
-def _mean_score(scores: Optional[Tensor], loss: GANLoss) -> Optional[float]:
+def _mean_score(scores: Optional[Tensor], objective: Objective) -> Optional[float]:
     if scores is None:
         return None
-    if loss.probability_scores:
+    if objective.probability_scores:
         return torch.sigmoid(scores.float()).mean().item()
     return scores.float().mean().item()
 
@@ -709,20 +565,11 @@ def _reference_points(data: InMemoryData | StreamingData, count: int) -> Optiona
     return data.batch(index.to(data.x.device))[0].cpu()
 
 
-def _weights_config(config: dict[str, Any]) -> dict[str, Any]:
-    """The part of a configuration that determines the learned weights (not steps, device or logging cadence)."""
-    stable = copy.deepcopy(config)
-    for key in RESUMABLE_KEYS:
-        stable.get("train", {}).pop(key, None)
-    stable.pop("ganzoo_version", None)
-    return stable
-
-
 def _digest(config: dict[str, Any]) -> str:
-    """A hash of :func:`_weights_config`."""
+    """A hash of :func:`ganzoo.engine.config.weights_config`."""
     import hashlib
 
-    return hashlib.sha256(json.dumps(_weights_config(config), sort_keys=True).encode()).hexdigest()[:16]
+    return hashlib.sha256(json.dumps(weights_config(config), sort_keys=True).encode()).hexdigest()[:16]
 
 
 def _changed_settings(saved_json: Optional[str], current: dict[str, Any], limit: int = 5) -> str:

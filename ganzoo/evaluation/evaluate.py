@@ -77,20 +77,40 @@ class Evaluation:
 
 @torch.no_grad()
 def generate(generator: nn.Module, count: int, *, seed: int, device: torch.device, batch_size: int = 500,
-             num_classes: int = 0) -> tuple[Tensor, Optional[Tensor]]:
-    """``count`` samples from ``generator`` (on the CPU) with seeded noise; balanced labels when conditional.
+             num_classes: int = 0, sampler: Any = None) -> tuple[Tensor, Optional[Tensor]]:
+    """``count`` samples from ``generator`` (on the CPU) with seeded inputs; balanced labels when conditional.
 
-    The noise comes from its own ``torch.Generator``, so evaluation never touches
-    the global RNG (training stays bit-exact when it evaluates).
+    ``sampler`` (an :class:`ganzoo.inputs.InputSampler`) draws the inputs;
+    without one, Gaussian noise of the generator's ``latent_dim``. The second
+    value is what each sample was asked to be: its class label when
+    conditional, else the first categorical code of an InfoGAN-style sampler
+    (which the request counts up, sample ``i`` getting ``i % K``), else None.
+    The inputs come from their own ``torch.Generator``, so evaluation never
+    touches the global RNG (training stays bit-exact when it evaluates).
     """
+    from ganzoo.inputs import GaussianInputs, InfoGANCodes
+    from ganzoo.objectives import image_of
+
+    sampler = sampler or _gaussian_for(generator)
     noise = torch.Generator().manual_seed(seed)
     labels = torch.arange(count) % num_classes if num_classes else None
-    chunks = []
+    chunks, asked = [], []
     for start in range(0, count, batch_size):
-        z = torch.randn(min(batch_size, count - start), generator.latent_dim, generator=noise).to(device)
-        y = labels[start:start + len(z)].to(device) if labels is not None else None
-        chunks.append(generator(z, y).float().cpu())
-    return torch.cat(chunks), labels
+        n = min(batch_size, count - start)
+        y = labels[start:start + n] if labels is not None else None
+        inputs = sampler.request(n, generator=noise, labels=y)
+        if isinstance(sampler, InfoGANCodes) and sampler.categorical and labels is None:
+            asked.append(inputs["codes_cat"][:, 0])
+        on_device = {k: (v.to(device) if v is not None else None) for k, v in inputs.items()}
+        chunks.append(image_of(sampler.call(generator, on_device)).float().cpu())
+    return torch.cat(chunks), labels if labels is not None else (torch.cat(asked) if asked else None)
+
+
+def _gaussian_for(generator: nn.Module) -> Any:
+    from ganzoo.inputs import GaussianInputs
+    from ganzoo.specs import DataInfo
+
+    return GaussianInputs(DataInfo(shape=(1,)), generator)
 
 
 def to_unit_range(images: Tensor, info: DataInfo) -> Tensor:
@@ -185,6 +205,7 @@ def evaluate(
     conditional: bool = False,
     reference: Any = None,
     extractor: Any = None,
+    sampler: Any = None,
 ) -> Evaluation:
     """Every requested metric of ``generator`` (built for ``dataset``) on ``n`` samples.
 
@@ -214,10 +235,10 @@ def evaluate(
     generator.eval()
     try:
         if info.modality == "points":
-            records = _point_metrics(generator, reference, dataset, families, n, seed, device)
+            records = _point_metrics(generator, reference, dataset, families, n, seed, device, sampler)
         else:
             records = _image_metrics(generator, reference, dataset, families, n, seed, device, registry,
-                                     info, conditional, extractor)  # fmt: skip
+                                     info, conditional, extractor, sampler)  # fmt: skip
     finally:
         generator.train(was_training)
     # The first family's headline metric that was measured (FID before KID before modes missed).
@@ -238,11 +259,11 @@ def build_reference(dataset: str, params: dict[str, Any], data_dir: Any = None, 
 
 
 def _point_metrics(generator: nn.Module, reference: Any, dataset: str, families: list[str], n: int, seed: int,
-                   device: torch.device) -> list[MetricRecord]:
+                   device: torch.device, sampler: Any = None) -> list[MetricRecord]:
     from ganzoo.metrics.modes import mode_coverage
 
     count = min(n, MODE_SAMPLES)
-    samples, _ = generate(generator, count, seed=seed, device=device)
+    samples, _ = generate(generator, count, seed=seed, device=device, sampler=sampler)
     coverage = mode_coverage(samples, reference.mixture_centres, reference.mixture_std)
     common = dict(std=None, n_generated=count, n_reference=0, reference=f"{dataset}:mixture", extractor=None,
                   extractor_sha256=None, seed=seed)  # fmt: skip
@@ -258,7 +279,7 @@ def _point_metrics(generator: nn.Module, reference: Any, dataset: str, families:
 
 def _image_metrics(generator: nn.Module, reference: Any, dataset: str, families: list[str], n: int, seed: int,
                    device: torch.device, registry: Any, info: DataInfo, conditional: bool,
-                   user_extractor: Any = None) -> list[MetricRecord]:
+                   user_extractor: Any = None, sampler: Any = None) -> list[MetricRecord]:
     from ganzoo.evaluation import extractors
     from ganzoo.metrics import classes, frechet, kernel, manifold
 
@@ -272,7 +293,8 @@ def _image_metrics(generator: nn.Module, reference: Any, dataset: str, families:
         extractor = extractors.load_extractor(spec, device)
     real_images = to_unit_range(reference.batch(torch.arange(min(n, len(reference))))[0], reference.info)
     real_features, real_logits = embed(extractor, real_images, device, batch_size)
-    fake, labels = generate(generator, n, seed=seed, device=device, num_classes=info.num_classes if conditional else 0)
+    fake, labels = generate(generator, n, seed=seed, device=device, num_classes=info.num_classes if conditional else 0,
+                            sampler=sampler)  # fmt: skip
     fake_features, fake_logits = embed(extractor, to_unit_range(fake, info), device, batch_size)
 
     def record(metric: str, value: float, std: Optional[float] = None, higher: bool = False) -> MetricRecord:
@@ -299,7 +321,9 @@ def _image_metrics(generator: nn.Module, reference: Any, dataset: str, families:
         records += [record("classes_covered", histogram.classes_covered, higher=True),
                     record("class_kl_uniform", histogram.kl_to_uniform),
                     record("class_confidence", histogram.mean_confidence, higher=True)]  # fmt: skip
-        if labels is not None:
+        if labels is not None and conditional:
             agreement = (fake_logits.argmax(1) == labels).double().mean()
             records.append(record("class_agreement", float(agreement), higher=True))
+        elif labels is not None:  # an unsupervised categorical code: agreement once each value is mapped to a class
+            records.append(record("code_agreement", classes.code_agreement(labels, fake_logits.argmax(1)), higher=True))
     return records

@@ -20,7 +20,8 @@ TRAINING_METRICS = {"image": ["fid", "kid"], "points": ["modes"]}
 
 
 def build_training_evaluator(config: dict[str, Any], info: DataInfo, device: torch.device,
-                             registry: Any = None, data_dir: Any = None) -> Callable[[nn.Module], dict[str, Any]]:
+                             registry: Any = None, data_dir: Any = None,
+                             sampler: Any = None) -> Callable[[nn.Module], dict[str, Any]]:
     """A callable ``generator -> {pinned metric name: value, ..., "primary": name to minimise}``.
 
     For 2-D mixtures it adds ``"tiebreak"``: the metric, higher better, that ranks
@@ -47,7 +48,8 @@ def build_training_evaluator(config: dict[str, Any], info: DataInfo, device: tor
 
     def evaluator(generator: nn.Module) -> dict[str, Any]:
         result = evaluate(generator, info=info, dataset=dataset, dataset_params=params, n=n, metrics=families,
-                          seed=seed, device=device, registry=registry, conditional=conditional, reference=reference)  # fmt: skip
+                          seed=seed, device=device, registry=registry, conditional=conditional, reference=reference,
+                          sampler=sampler)  # fmt: skip
         scores: dict[str, Any] = dict(result.values())
         scores["primary"] = result.primary
         if result.tiebreak:

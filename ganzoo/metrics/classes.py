@@ -108,3 +108,22 @@ def class_histogram(logits: Tensor, num_classes: int, reference: Optional[Tensor
     return ClassHistogram(counts=tuple(int(c) for c in counts), classes_covered=covered,
                           kl_to_uniform=_kl(p, torch.full_like(p, 1.0 / num_classes)), kl_to_reference=kl_reference,
                           mean_confidence=confidence, min_share=min_share)  # fmt: skip
+
+
+def code_agreement(codes: Tensor, predicted: Tensor) -> float:
+    """How often a classifier agrees with an unsupervised categorical code, once each code value is mapped.
+
+    Each value of the code (InfoGAN's ``c0``) is mapped to the class the
+    classifier predicts most often for it; the result is the fraction of
+    samples whose prediction is their code's class. Several code values may
+    map to one class (a code that split one digit in two is not punished, one
+    that merged two digits is), as in the InfoGAN paper's error rate.
+    """
+    codes, predicted = codes.long().flatten(), predicted.long().flatten()
+    if codes.shape != predicted.shape or not len(codes):
+        raise ValueError(f"need one prediction per code, got {tuple(codes.shape)} and {tuple(predicted.shape)}")
+    agreeing = 0
+    for value in codes.unique():
+        chosen = predicted[codes == value]
+        agreeing += int(torch.bincount(chosen).max())
+    return agreeing / len(codes)

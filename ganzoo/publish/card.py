@@ -42,9 +42,10 @@ def model_card(config: Mapping[str, Any], *, license: str = "mit") -> str:
         + (["class-conditional"] if conditional else []) + ([] if images else ["2d-toy-data"]),
         "datasets": [dataset],
     }
+    pipeline_tag = config.get("pipeline_tag") or "unconditional-image-generation"
     if images:
-        meta["pipeline_tag"] = "unconditional-image-generation"
-    task = {"type": "unconditional-image-generation" if images else "density-estimation",
+        meta["pipeline_tag"] = pipeline_tag
+    task = {"type": pipeline_tag if images else "density-estimation",
             "name": "Class-conditional image generation" if conditional else "Image generation" if images else "2-D generation"}  # fmt: skip
     meta["model-index"] = [{
         "name": name,

@@ -8,7 +8,6 @@ installed plugins.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -24,23 +23,80 @@ MODEL_FORMAT = "ganzoo-model"
 MODEL_FORMAT_VERSION = 1
 
 
-@dataclass
-class LoadedModel:
-    """A published model: its generator (eval mode), optional discriminator, config and folder."""
+class LoadedModel(nn.Module):
+    """A published model (or a training run's), ready to sample: what :func:`ganzoo.load` returns.
 
-    generator: nn.Module
-    discriminator: Optional[nn.Module]
-    config: dict[str, Any]
-    info: DataInfo
-    path: Path
+    It calls like its generator -- ``model(z)`` for a noise model,
+    ``model(images)`` for an image-to-image one -- and :meth:`sample` draws
+    from it with the inputs it was trained on (class labels, InfoGAN codes,
+    source images), returning images in [0, 1]. ``config`` is the published
+    configuration (value range, input spec, provenance), ``info`` the data
+    it was built for, ``sampler`` its input sampler.
+    """
+
+    def __init__(self, generator: nn.Module, discriminator: Optional[nn.Module], config: dict[str, Any],
+                 info: DataInfo, path: Path, sampler: Any, networks: Optional[dict[str, nn.Module]] = None) -> None:  # fmt: skip
+        super().__init__()
+        self.generator = generator
+        self.discriminator = discriminator
+        self.networks = nn.ModuleDict(networks or {})
+        self.config, self.info, self.path, self.sampler = config, info, Path(path), sampler
+        self.eval()  # a loaded model is for sampling
 
     @property
     def conditional(self) -> bool:
+        """Whether the generator takes class labels."""
         return bool(self.config["generator"].get("conditional"))
 
+    @property
+    def latent_dim(self) -> int:
+        """The generator's noise size (contract-1 models: ``model(torch.randn(n, model.latent_dim))``)."""
+        return self.generator.latent_dim
 
-def load(name_or_path: str | Path, *, device: torch.device | str = "cpu", registry: Any = None) -> nn.Module:
-    """The generator of a published model, in eval mode on ``device``.
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The generator's forward pass, unchanged."""
+        return self.generator(*args, **kwargs)
+
+    @torch.no_grad()
+    def sample(self, n: int = 16, *, seed: int = 0, labels: Any = None, codes: Optional[dict[str, Any]] = None,
+               source: Optional[torch.Tensor] = None, interpolate: bool = False, pil: bool = False) -> Any:
+        """``n`` samples as a float tensor on the CPU, images in [0, 1] (2-D points as they are).
+
+        ``seed`` fixes the inputs (same seed, same samples); ``labels`` is a
+        class or a sequence of classes for a class-conditional model;
+        ``codes`` maps code names to values (``{"c0": 3, "c1": "-2:2"}``) for
+        an InfoGAN model; ``source`` is a batch of images to translate for an
+        image-to-image model (``n`` is then its length); ``interpolate``
+        walks the latent space in ``n`` steps. ``pil=True`` returns a list of
+        ``PIL.Image`` instead. Sampling runs in eval mode without gradients::
+
+            model = ganzoo.load("cgan-mnist")
+            sevens = model.sample(8, labels=7)          # (8, 1, 28, 28), values in [0, 1]
+        """
+        from ganzoo.publish.sampling import as_labels, draw
+
+        if source is not None:
+            n = len(source)
+        was_training = self.training
+        self.eval()
+        try:
+            samples = draw(self, n=n, seed=seed, labels=as_labels(self, labels, n), codes=codes, source=source,
+                           interpolate=interpolate)  # fmt: skip
+        finally:
+            self.train(was_training)
+        if self.info.modality != "image":
+            return samples
+        low, high = self.info.value_range
+        images = ((samples - low) / (high - low)).clamp_(0, 1)
+        if not pil:
+            return images
+        from torchvision.transforms.functional import to_pil_image
+
+        return [to_pil_image(image) for image in images]
+
+
+def load(name_or_path: str | Path, *, device: torch.device | str = "cpu", registry: Any = None) -> LoadedModel:
+    """A published model, in eval mode on ``device``: it calls like its generator and has :meth:`~LoadedModel.sample`.
 
     ``name_or_path`` is a model name (``vanilla-mnist``: looked up in the model
     folders, see :mod:`ganzoo.publish.store`), a folder written by
@@ -48,9 +104,11 @@ def load(name_or_path: str | Path, *, device: torch.device | str = "cpu", regist
     config). Missing or unexpected weights are errors::
 
         G = ganzoo.load("vanilla-mnist")
-        images = G(torch.randn(16, G.latent_dim))
+        with torch.no_grad():
+            images = G(torch.randn(16, G.latent_dim))   # in [-1, 1], as the generator makes them
+        grid = G.sample(16, seed=0)                      # in [0, 1]
     """
-    return load_model(name_or_path, device=device, registry=registry).generator
+    return load_model(name_or_path, device=device, registry=registry)
 
 
 def load_model(name_or_path: str | Path, *, device: torch.device | str = "cpu", with_discriminator: bool = False,
@@ -84,6 +142,8 @@ def load_model(name_or_path: str | Path, *, device: torch.device | str = "cpu", 
     config = _config(path, weights_file, metadata)
     info = DataInfo.from_json(config["data"])
     generator = _rebuild(registry, "generator", config, info, tensors, weights_file)
+    networks = {name: _rebuild(registry, f"networks.{name}", config, info, tensors, weights_file)
+                for name in config.get("weights", {}).get("networks", [])}  # fmt: skip
     discriminator = None
     if with_discriminator:
         if not config.get("weights", {}).get("discriminator"):
@@ -92,9 +152,11 @@ def load_model(name_or_path: str | Path, *, device: torch.device | str = "cpu", 
         discriminator = _rebuild(registry, "discriminator", config, info, tensors, weights_file)
     else:
         tensors = {k: v for k, v in tensors.items() if not k.startswith("discriminator.")}
-        _check_no_leftovers(tensors, weights_file)
+        _check_no_leftovers(tensors, weights_file, [f"networks.{name}." for name in networks])
     return LoadedModel(generator=generator.to(device).eval(), info=info, config=config, path=path,
-                       discriminator=discriminator.to(device).eval() if discriminator is not None else None)  # fmt: skip
+                       discriminator=discriminator.to(device).eval() if discriminator is not None else None,
+                       sampler=build_input_sampler(registry, config, info, generator),
+                       networks={name: net.to(device).eval() for name, net in networks.items()})  # fmt: skip
 
 
 def load_run_model(run_dir: str | Path, *, device: torch.device | str = "cpu", registry: Any = None,
@@ -117,7 +179,22 @@ def load_run_model(run_dir: str | Path, *, device: torch.device | str = "cpu", r
     described = {**config, "name": run_dir.name, "data": info.to_json(),
                  "generator": {**config["generator"], "conditional": conditional}}  # fmt: skip
     return LoadedModel(generator=generator.to(device).eval(), discriminator=None, config=described, info=info,
-                       path=run_dir)  # fmt: skip
+                       path=run_dir, sampler=build_input_sampler(registry, described, info, generator))  # fmt: skip
+
+
+def build_input_sampler(registry: Any, config: dict[str, Any], info: DataInfo, generator: nn.Module) -> Any:
+    """The input sampler a model's config names (Gaussian noise for models published before contract 2)."""
+    section = config.get("inputs") or {"name": "gaussian", "params": {}}
+    try:
+        spec = registry.get("input", section["name"])
+    except UnknownNameError:
+        raise GanzooError(f"this model draws its inputs with {section['name']!r}, which no installed plugin provides",
+                          "its generator cannot be fed without it", "install the plugin the model was trained with") from None
+    try:
+        return spec.build(info, generator, **section.get("params", {}))
+    except (TypeError, ValueError) as exc:
+        raise GanzooError(f"the model's input sampler {section['name']!r} does not fit its generator", str(exc),
+                          "re-publish the model") from None
 
 
 def _config(path: Path, weights_file: Path, metadata: dict[str, str]) -> dict[str, Any]:
@@ -164,9 +241,14 @@ def _components(config: dict[str, Any]) -> dict[str, Any]:
 
 def _rebuild(registry: Any, kind: str, config: dict[str, Any], info: DataInfo, tensors: dict[str, torch.Tensor],
              weights_file: Path) -> nn.Module:
-    part = config[kind]
+    """The network stored under ``kind.`` (``generator``, ``discriminator`` or ``networks.NAME``), strictly loaded."""
+    if kind.startswith("networks."):
+        part = config["networks"][kind.partition(".")[2]]
+        kind_of_spec = part["kind"]
+    else:
+        part, kind_of_spec = config[kind], kind
     try:
-        spec = registry.get(kind, part["name"])
+        spec = registry.get(kind_of_spec, part["name"])
     except UnknownNameError:
         dist, _, version = str(part.get("provider", "")).partition("==")
         raise GanzooError(
@@ -192,8 +274,8 @@ def _rebuild(registry: Any, kind: str, config: dict[str, Any], info: DataInfo, t
     return model
 
 
-def _check_no_leftovers(tensors: dict[str, torch.Tensor], weights_file: Path) -> None:
-    unknown = sorted(k for k in tensors if not k.startswith("generator."))
+def _check_no_leftovers(tensors: dict[str, torch.Tensor], weights_file: Path, known: list[str]) -> None:
+    unknown = sorted(k for k in tensors if not k.startswith(("generator.", *known)))
     if unknown:
         raise WeightsError(f"{weights_file} holds tensors ganzoo does not know", f"e.g. {unknown[:3]}",
                            "load a file written by `ganzoo publish`")  # fmt: skip

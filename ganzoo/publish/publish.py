@@ -87,10 +87,15 @@ def publish(run_dir: str | Path, *, name: Optional[str] = None, to: str | Path |
              + (" -- it evaluates checkpoint.pt, so publish that, or the card of best.pt stays unevaluated"
                 if use_best else ""))  # fmt: skip
     tensors = {f"generator.{k}": v for k, v in weights.items()}
+    # The other generators (a CycleGAN's second direction) sample too: published by name, EMA when kept.
+    generators = [name for name, entry in config["networks"].items() if entry["kind"] == "generator"]
+    for net in generators:
+        net_weights = state["ema_networks"].get(net) or state["networks"][net]
+        tensors.update({f"networks.{net}.{k}": v for k, v in net_weights.items()})
     if with_discriminator:
         tensors.update({f"discriminator.{k}": v for k, v in state["discriminator"].items()})
     model_config = _model_config(name, config, run_info, state, info, registry, bool(state["ema"]), with_discriminator,
-                                 evaluation, checkpoint_file.name)  # fmt: skip
+                                 evaluation, checkpoint_file.name, generators)  # fmt: skip
     metadata = {"format": "pt", "ganzoo_version": ganzoo.__version__, "config": json.dumps(model_config, sort_keys=True),
                 **{kind: model_config[kind]["name"] for kind in ("generator", "discriminator", "loss", "dataset")},
                 "recipe": model_config["recipe"] or ""}  # fmt: skip
@@ -140,7 +145,7 @@ def _reference_points(config: dict[str, Any], data_dir: Any, registry: Any) -> O
 
 def _model_config(name: str, config: dict[str, Any], run_info: dict[str, Any], state: dict[str, Any], info: DataInfo,
                   registry: Any, has_ema: bool, with_discriminator: bool, evaluation: Optional[dict[str, Any]],
-                  checkpoint_name: str) -> dict[str, Any]:
+                  checkpoint_name: str, generators: list[str]) -> dict[str, Any]:
     parts = {}
     for kind in ("generator", "discriminator", "loss", "dataset"):
         entry = registry.entry(kind, config[kind]["name"])
@@ -160,10 +165,15 @@ def _model_config(name: str, config: dict[str, Any], run_info: dict[str, Any], s
         "recipe_summary": recipe_spec.summary if recipe_spec else "",
         "paper": recipe_spec.paper if recipe_spec else parts["generator"].get("paper", ""),
         **parts,
+        "inputs": config["inputs"],
+        "pipeline_tag": _pipeline_tag(registry, config["inputs"]["name"]) if info.modality == "image" else None,
+        "networks": {net: {**entry, "provider": registry.entry(entry["kind"], entry["name"]).provider}
+                     for net, entry in config["networks"].items()},
+        "augment": config["augment"],
         "data": info.to_json(),
         "train": config["train"],
         "weights": {"generator": "ema" if has_ema else "generator", "discriminator": with_discriminator,
-                    "checkpoint": checkpoint_name},  # fmt: skip
+                    "checkpoint": checkpoint_name, "networks": generators},  # fmt: skip
         "training": {
             "steps": int(state["step"]),
             "images_seen": int(state["images_seen"]),
@@ -183,6 +193,15 @@ def _model_config(name: str, config: dict[str, Any], run_info: dict[str, Any], s
         "evaluation": evaluation["metrics"] if evaluation else [],
         "ganzoo_version": ganzoo.__version__,
     }
+
+
+def _pipeline_tag(registry: Any, inputs: str) -> str:
+    """The Hugging Face task of a model fed by the input sampler ``inputs`` (read off its class, not built)."""
+    from ganzoo.specs import lazy
+
+    build = registry.get("input", inputs).build
+    target = build.resolve() if isinstance(build, lazy) else build
+    return str(getattr(target, "pipeline_tag", "unconditional-image-generation"))
 
 
 def _hardware(environment: dict[str, Any]) -> str:

@@ -73,6 +73,25 @@ def init_weights(module: nn.Module) -> None:
             nn.init.zeros_(layer.bias)
 
 
+def generator_layers(in_channels: int, data: DataInfo, base_channels: int) -> list[nn.Module]:
+    """The DCGAN generator's ladder from ``in_channels`` x 1 x 1 to ``data``'s images, as a list of layers."""
+    channels, start, steps = ladder(data)
+    width = base_channels * 2 ** (steps - 1)
+    layers: list[nn.Module] = [
+        nn.ConvTranspose2d(in_channels, width, start, 1, 0, bias=False),
+        nn.BatchNorm2d(width, eps=BN_EPS, momentum=BN_MOMENTUM),
+        nn.ReLU(inplace=True),
+    ]
+    for _ in range(steps - 1):
+        layers += [
+            nn.ConvTranspose2d(width, width // 2, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(width // 2, eps=BN_EPS, momentum=BN_MOMENTUM),
+            nn.ReLU(inplace=True),
+        ]
+        width //= 2
+    return layers + [nn.ConvTranspose2d(width, channels, 4, 2, 1), nn.Tanh()]
+
+
 class DCGANGenerator(nn.Module):
     """DCGAN generator: ``z -> [ConvTranspose -> BatchNorm -> ReLU] * k -> ConvTranspose -> tanh``.
 
@@ -90,23 +109,8 @@ class DCGANGenerator(nn.Module):
     def __init__(self, data: DataInfo, latent_dim: int = 100, base_channels: int = 64) -> None:
         super().__init__()
         check_positive(latent_dim=latent_dim, base_channels=base_channels)
-        channels, start, steps = ladder(data)
         self.latent_dim = int(latent_dim)
-        width = base_channels * 2 ** (steps - 1)
-        layers: list[nn.Module] = [
-            nn.ConvTranspose2d(self.latent_dim, width, start, 1, 0, bias=False),
-            nn.BatchNorm2d(width, eps=BN_EPS, momentum=BN_MOMENTUM),
-            nn.ReLU(inplace=True),
-        ]
-        for _ in range(steps - 1):
-            layers += [
-                nn.ConvTranspose2d(width, width // 2, 4, 2, 1, bias=False),
-                nn.BatchNorm2d(width // 2, eps=BN_EPS, momentum=BN_MOMENTUM),
-                nn.ReLU(inplace=True),
-            ]
-            width //= 2
-        layers += [nn.ConvTranspose2d(width, channels, 4, 2, 1), nn.Tanh()]
-        self.net = nn.Sequential(*layers)
+        self.net = nn.Sequential(*generator_layers(self.latent_dim, data, base_channels))
         init_weights(self)
 
     def forward(self, z: Tensor, labels: Optional[Tensor] = None) -> Tensor:

@@ -1,14 +1,17 @@
-"""Registers the classic adversarial losses. Imports no torch: builders are lazy."""
+"""Registers the classic adversarial losses and StyleGAN2's phased objective. Imports no torch: builders are lazy."""
 
 from __future__ import annotations
 
 from ganzoo.hookspecs import hookimpl
 from ganzoo.specs import LossSpec, lazy
 
+GANZOO_CONTRACT = "2.0"
+
 GOODFELLOW = "Goodfellow et al. 2014, Generative Adversarial Nets (arXiv:1406.2661)"
 LSGAN = "Mao et al. 2017, Least Squares Generative Adversarial Networks (arXiv:1611.04076)"
 WGAN = "Arjovsky, Chintala, Bottou 2017, Wasserstein GAN (arXiv:1701.07875)"
 WGAN_GP = "Gulrajani et al. 2017, Improved Training of Wasserstein GANs (arXiv:1704.00028)"
+STYLEGAN2 = "Karras et al. 2020, Analyzing and Improving the Image Quality of StyleGAN (arXiv:1912.04958)"
 HINGE = (
     "Lim & Ye 2017, Geometric GAN (arXiv:1705.02894); "
     "Miyato et al. 2018, Spectral Normalization for GANs (arXiv:1802.05957)"
@@ -58,4 +61,12 @@ def ganzoo_losses():
         build=lazy("ganzoo.zoo.gan_losses:HingeLoss"),
         defaults={},
         paper=HINGE,
+    )
+    yield LossSpec(
+        name="stylegan2",
+        summary="StyleGAN2's objective: logistic loss, lazy R1 every 16 steps, lazy path-length regularisation every 4.",
+        build=lazy("ganzoo.zoo.stylegan_objective:StyleGAN2Objective"),
+        defaults={"r1_gamma": 10.0, "r1_interval": 16, "pl_weight": 2.0, "pl_interval": 4, "pl_decay": 0.01,
+                  "pl_batch_shrink": 2, "n_critic": 1},
+        paper=STYLEGAN2,
     )

@@ -92,7 +92,7 @@ def test_batches_cover_each_epoch_once_and_shard_across_ranks():
     for rank in range(2):
         source = BatchSource(data, batch_size=5, seed=3, device=torch.device("cpu"), rank=rank, world_size=2)
         assert source.batches_per_epoch == 4
-        seen += [source.next()[0] for _ in range(4)]
+        seen += [source.next()["image"] for _ in range(4)]
     values = torch.cat(seen).flatten().long().sort().values
     assert torch.equal(values, torch.arange(40))  # every sample exactly once across the two ranks
     assert not torch.equal(epoch_permutation(40, 3, 0), epoch_permutation(40, 3, 1))  # a new order each epoch
@@ -110,7 +110,8 @@ def test_data_in_host_memory_is_sent_as_stored_and_decoded_on_the_training_devic
     on_host = BatchSource(data, batch_size=8, seed=0, device=torch.device("meta"))
     on_cpu = BatchSource(data, batch_size=8, seed=0, device=torch.device("cpu"))
     for _ in range(6):  # across an epoch boundary (5 batches per epoch)
-        (x, labels), (x_cpu, labels_cpu) = on_host.next(), on_cpu.next()
+        batch, batch_cpu = on_host.next(), on_cpu.next()
+        (x, labels), (x_cpu, labels_cpu) = (batch["image"], batch["label"]), (batch_cpu["image"], batch_cpu["label"])
         assert x.device.type == labels.device.type == "meta"
         assert x.dtype == torch.float32 and x.shape == x_cpu.shape == (8, 1, 4, 4)
         assert labels.shape == labels_cpu.shape == (8,)
@@ -129,9 +130,10 @@ def test_batch_indices_follow_the_same_order_as_the_batches():
     by_batch = BatchSource(data, batch_size=8, seed=5, device=torch.device("cpu"))
     by_index = BatchSource(data, batch_size=8, seed=5, device=torch.device("cpu"))
     for _ in range(12):  # over two epoch boundaries (5 batches per epoch)
-        x, labels = by_batch.next()
-        x_gathered, labels_gathered = data.batch(by_index.next_indices())
-        assert torch.equal(x, x_gathered) and torch.equal(labels, labels_gathered)
+        batch = by_batch.next()
+        gathered = data.batch_fields(by_index.next_indices())
+        assert batch.keys() == gathered.keys() == {"image", "label"}
+        assert all(torch.equal(batch[key], gathered[key]) for key in batch)
     assert (by_batch.epoch, by_batch.cursor) == (by_index.epoch, by_index.cursor) == (2, 2)
 
 

@@ -11,7 +11,7 @@ import torch
 
 import ganzoo
 import ganzoo.engine.report
-from conftest import make_registry
+from conftest import assert_same, make_registry
 from ganzoo.engine import checkpoint as ckpt
 from ganzoo.errors import CheckpointError, ConfigError, DataNotFoundError, RunDirectoryError, TrainingError
 from ganzoo.losses import GANLoss
@@ -46,23 +46,6 @@ def checkpoint_tensors(path: Path) -> dict:
     state = ckpt.load_checkpoint(path)
     state.pop("wall_time")
     return state
-
-
-def assert_same(a, b, where="state"):
-    """Recursive, bit-exact equality of checkpoint contents."""
-    if isinstance(a, torch.Tensor):
-        assert isinstance(b, torch.Tensor) and a.dtype == b.dtype and a.shape == b.shape, where
-        assert torch.equal(a, b), f"{where} differs"
-    elif isinstance(a, dict):
-        assert a.keys() == b.keys(), where
-        for key in a:
-            assert_same(a[key], b[key], f"{where}.{key}")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b)):
-            assert_same(x, y, f"{where}[{i}]")
-    else:
-        assert a == b, f"{where}: {a!r} != {b!r}"
 
 
 def test_a_run_leaves_config_metrics_samples_and_checkpoint(tmp_path, tiny_mnist_root):

@@ -114,6 +114,7 @@ def test_hinge_objectives_match_the_formulas():
 
 def test_probability_scores_only_for_the_cross_entropy_losses():
     flags = {spec.name: spec.build(**spec.defaults).probability_scores for spec in ganzoo_losses()}
+    assert flags.pop("stylegan2") is True  # StyleGAN2's logistic loss: softplus of logits
     assert flags == {
         "minimax": True,
         "non-saturating": True,
@@ -362,8 +363,12 @@ def test_input_gradients_stay_finite_in_fp16_at_grad_scalers_starting_scale():
 
 def test_every_registered_loss_builds_with_its_defaults():
     specs = list(ganzoo_losses())
-    assert [s.name for s in specs] == ["minimax", "non-saturating", "least-squares", "wasserstein", "wgan-gp", "hinge"]
-    for spec in specs:
+    assert [s.name for s in specs] == ["minimax", "non-saturating", "least-squares", "wasserstein", "wgan-gp", "hinge",
+                                       "stylegan2"]  # fmt: skip
+    from ganzoo.objectives import Objective
+
+    assert isinstance(specs[-1].build(**specs[-1].defaults), Objective) and specs[-1].paper
+    for spec in specs[:-1]:
         loss = spec.build(**spec.defaults)
         assert isinstance(loss, GANLoss)
         assert spec.paper and spec.summary
