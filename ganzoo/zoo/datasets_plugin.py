@@ -12,7 +12,7 @@ def ganzoo_datasets():
         name="mnist",
         summary="MNIST handwritten digits, 1x28x28, 10 classes (torchvision).",
         build=lazy("ganzoo.zoo.torchvision_data:build_mnist"),
-        defaults={"value_range": [-1.0, 1.0]},
+        defaults={"value_range": [-1.0, 1.0], "train_limit": 0},
         labelled=True,
         paper="LeCun et al. 1998, Gradient-based learning applied to document recognition",
     )
@@ -20,7 +20,7 @@ def ganzoo_datasets():
         name="fashion-mnist",
         summary="Fashion-MNIST Zalando article images, 1x28x28, 10 classes (torchvision).",
         build=lazy("ganzoo.zoo.torchvision_data:build_fashion_mnist"),
-        defaults={"value_range": [-1.0, 1.0]},
+        defaults={"value_range": [-1.0, 1.0], "train_limit": 0},
         labelled=True,
         paper="Xiao, Rasul, Vollgraf 2017, arXiv:1708.07747",
     )

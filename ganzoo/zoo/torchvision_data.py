@@ -21,7 +21,10 @@ _RAW_FILES = (
 _TRAIN_IMAGES_BYTES = 16 + 60_000 * 28 * 28
 
 
-def _load(dataset_class: type, folder: str, root: Path, train: bool, download: bool, value_range: Sequence[float]) -> InMemoryData:
+def _load(dataset_class: type, folder: str, root: Path, train: bool, download: bool, value_range: Sequence[float],
+          train_limit: int = 0) -> InMemoryData:
+    if not isinstance(train_limit, int) or train_limit < 0:
+        raise ValueError(f"train_limit must be 0 (all) or a positive number of images, got {train_limit!r}")
     root = Path(root)
     try:
         ds = dataset_class(str(root), train=train, download=download)
@@ -43,27 +46,37 @@ def _load(dataset_class: type, folder: str, root: Path, train: bool, download: b
             "(torchvision's layout), or allow downloading on a machine with network access",
         ) from None
     low, high = (float(v) for v in value_range)
-    images = ds.data.unsqueeze(1)  # (N, 1, 28, 28) uint8: 4x smaller on the device than float
+    images, labels = ds.data.unsqueeze(1), ds.targets.long()  # (N, 1, 28, 28) uint8: 4x smaller on the device than float
+    if train and train_limit:
+        # The first images in the files' order (classes are interleaved there): a data-limited
+        # training set. The test split, evaluation's reference, is never cut.
+        images, labels = images[:train_limit], labels[:train_limit]
     return InMemoryData(
         x=images,
-        y=ds.targets.long(),
+        y=labels,
         info=DataInfo(shape=(1, 28, 28), num_classes=10, modality="image", value_range=(low, high)),
         scale=(high - low) / 255.0,
         shift=low,
     )
 
 
-def build_mnist(root: Path, *, train: bool = True, download: bool = True, value_range: Sequence[float] = (-1.0, 1.0)) -> InMemoryData:
-    """MNIST handwritten digits (LeCun et al. 1998), 60k train / 10k test, 1x28x28, 10 classes."""
+def build_mnist(root: Path, *, train: bool = True, download: bool = True, value_range: Sequence[float] = (-1.0, 1.0),
+                train_limit: int = 0) -> InMemoryData:
+    """MNIST handwritten digits (LeCun et al. 1998), 60k train / 10k test, 1x28x28, 10 classes.
+
+    ``train_limit`` keeps only the first N training images (0: all), for data-limited experiments.
+    """
     from torchvision.datasets import MNIST
 
-    return _load(MNIST, "MNIST", root, train, download, value_range)
+    return _load(MNIST, "MNIST", root, train, download, value_range, train_limit)
 
 
-def build_fashion_mnist(
-    root: Path, *, train: bool = True, download: bool = True, value_range: Sequence[float] = (-1.0, 1.0)
-) -> InMemoryData:
-    """Fashion-MNIST (Xiao et al. 2017): Zalando article images, 1x28x28, 10 classes."""
+def build_fashion_mnist(root: Path, *, train: bool = True, download: bool = True,
+                        value_range: Sequence[float] = (-1.0, 1.0), train_limit: int = 0) -> InMemoryData:  # fmt: skip
+    """Fashion-MNIST (Xiao et al. 2017): Zalando article images, 1x28x28, 10 classes.
+
+    ``train_limit`` keeps only the first N training images (0: all), for data-limited experiments.
+    """
     from torchvision.datasets import FashionMNIST
 
-    return _load(FashionMNIST, "FashionMNIST", root, train, download, value_range)
+    return _load(FashionMNIST, "FashionMNIST", root, train, download, value_range, train_limit)
