@@ -59,7 +59,7 @@ def test_recipe_smoke_trains(name, tiny_mnist_root, tmp_path):
 
 
 def test_check_distribution_covers_ganzoos_own_plugins(tiny_mnist_root):
-    checked = gt.check_distribution("ganzoo", data_root=tiny_mnist_root, registry=REGISTRY, smoke_steps=1,
+    checked = gt.check_distribution("torch-ganzoo", data_root=tiny_mnist_root, registry=REGISTRY, smoke_steps=1,
                                     recipe_overrides={"train.batch_size": 8})  # fmt: skip
     assert "recipe:vanilla-mnist" in checked and "loss:non-saturating" in checked
 

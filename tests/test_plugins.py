@@ -63,7 +63,7 @@ def test_third_party_entry_point_is_discovered_with_its_provenance(site):
     entry = registry.entry("recipe", "extra-ring")
     assert entry.provider == "gan-extras==1.2.3"
     # ganzoo's own zoo comes through the very same entry-point group.
-    assert registry.entry("generator", "vanilla-mlp-g").provider.startswith("ganzoo==")
+    assert registry.entry("generator", "vanilla-mlp-g").provider.startswith("torch-ganzoo==")
 
 
 def test_a_plugin_that_fails_to_import_is_reported_and_skipped(site):

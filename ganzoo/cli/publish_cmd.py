@@ -11,14 +11,15 @@ import click
 @click.command("publish")
 @click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--name", help="Model name (default: the run's recipe). Letters, digits and dashes.")
-@click.option("--to", "to", type=click.Path(file_okay=False, path_type=Path), default=Path("model_cards"),
-              show_default=True, help="Folder the model folder is created in.")
+@click.option("--to", "to", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder the model folder is created in (default ./model_cards; in a ganzoo source checkout, "
+                   "where that is the shipped zoo, --to is required).")
 @click.option("--with-discriminator", is_flag=True, help="Also publish the discriminator's weights.")
 @click.option("--best", "use_best", is_flag=True, help="Publish the checkpoint --eval-every ranked best, not the latest.")
 @click.option("--force", is_flag=True, help="Replace an existing model of that name.")
 @click.option("--license", "license_", default="mit", show_default=True, help="License id for the model card.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Dataset root (for the data's shape).")
-def publish_command(run_dir: Path, name: Optional[str], to: Path, with_discriminator: bool, use_best: bool,
+def publish_command(run_dir: Path, name: Optional[str], to: Optional[Path], with_discriminator: bool, use_best: bool,
                     force: bool, license_: str, data_dir: Optional[Path]) -> None:
     """Publish RUN_DIR's generator (its EMA) as TO/NAME/: model.safetensors, config.json, samples.png, README.md.
 
@@ -28,8 +29,8 @@ def publish_command(run_dir: Path, name: Optional[str], to: Path, with_discrimin
 
     \b
     Examples:
-      ganzoo eval runs/my-run && ganzoo publish runs/my-run --name my-digits
-      ganzoo sample model_cards/my-digits
+      ganzoo eval runs/my-run && ganzoo publish runs/my-run --name my-digits --to my-models
+      ganzoo sample my-models/my-digits
     """
     from ganzoo.publish.publish import publish
 

@@ -71,7 +71,7 @@ def test_safetensors_metadata_identifies_the_file(runs, tmp_path):
     assert all(isinstance(v, str) for v in metadata.values())
     assert json.loads(metadata["config"]) == json.loads((folder / "config.json").read_text())
     config = json.loads(metadata["config"])
-    assert config["generator"]["provider"] == f"ganzoo=={ganzoo.__version__}"
+    assert config["generator"]["provider"] == f"torch-ganzoo=={ganzoo.__version__}"
     assert config["training"]["steps"] == 10 and config["training"]["images_seen"] == 320
 
 
@@ -382,18 +382,26 @@ def test_sample_draws_from_a_training_run_as_from_its_published_model(runs, tmp_
     assert f"sample or evaluate its run directory ({run})" in result.output and "Traceback" not in result.output
 
 
-def test_loading_a_training_run_says_to_publish_it_first(runs, tmp_path):
+def test_load_takes_a_training_run_as_sample_does(runs, tmp_path):
+    """ganzoo.load(RUN_DIR) is the run's EMA generator: the one `ganzoo sample RUN_DIR` draws from and publish ships."""
     import shutil
 
-    with pytest.raises(GanzooError, match="is a training run, not a published model") as caught:
-        ganzoo.load(runs / "vanilla-mnist")
-    assert f"ganzoo publish {runs / 'vanilla-mnist'}" in caught.value.fix
-    running = tmp_path / "running"
-    shutil.copytree(runs / "vanilla-mnist", running)
-    info = json.loads((running / "run.json").read_text())
-    (running / "run.json").write_text(json.dumps({**info, "status": "running"}))
-    with pytest.raises(GanzooError, match="only a finished or interrupted run"):
-        ganzoo.load(running)
+    run = runs / "vanilla-mnist"
+    G = ganzoo.load(run)
+    published = ganzoo.load(publish(runs, "vanilla-mnist", tmp_path / "models"))
+    assert not G.training
+    z = torch.randn(8, G.latent_dim, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        assert torch.equal(G(z), published(z))
+    assert ganzoo.load(str(run)).latent_dim == G.latent_dim  # a str path too
+    with pytest.raises(GanzooError, match="publish the run with --with-discriminator"):
+        load_model(run, with_discriminator=True)
+    early = tmp_path / "early"  # a run that has not written its first checkpoint
+    shutil.copytree(run, early)
+    (early / "checkpoint.pt").unlink()
+    with pytest.raises(GanzooError, match="is a training run without a checkpoint") as caught:
+        ganzoo.load(early)
+    assert f"ganzoo train --resume {early}" in caught.value.fix
 
 
 @pytest.mark.parametrize("bad", ["", "  ", None, 3])
@@ -464,3 +472,28 @@ def test_publishing_into_the_checkouts_own_model_folder_is_pointed_out(runs, tmp
     publish(runs, "vanilla-mnist", tmp_path / "elsewhere", name="mine", warn=warnings.append)
     assert not any("own model folder" in w for w in warnings)
     assert store.source_model_dir() != zoo  # only publish's view was redirected
+
+
+def test_publishing_by_default_in_a_checkout_never_writes_into_the_shipped_zoo(runs, tmp_path, monkeypatch):
+    """README's publish example run from the checkout's root must not add a model to model_cards/."""
+    checkout = tmp_path / "checkout"
+    zoo = checkout / "model_cards"
+    zoo.mkdir(parents=True)
+    monkeypatch.setattr(publish_module, "source_model_dir", lambda: zoo)
+    monkeypatch.chdir(checkout)
+    result = CliRunner().invoke(cli, ["publish", str(runs / "vanilla-mnist"), "--name", "mine",
+                                      "--data-dir", str(runs / "data")])  # fmt: skip
+    assert result.exit_code == 1 and "ganzoo's own zoo folder" in result.output and "--to DIR" in result.output
+    assert "Traceback" not in result.output and list(zoo.iterdir()) == []
+    result = CliRunner().invoke(cli, ["publish", str(runs / "vanilla-mnist"), "--name", "mine", "--to", "my-models",
+                                      "--data-dir", str(runs / "data")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (checkout / "my-models" / "mine" / "model.safetensors").is_file() and list(zoo.iterdir()) == []
+    # Outside a checkout the default stays ./model_cards.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = CliRunner().invoke(cli, ["publish", str(runs / "vanilla-mnist"), "--name", "mine",
+                                      "--data-dir", str(runs / "data")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (elsewhere / "model_cards" / "mine" / "README.md").is_file()
