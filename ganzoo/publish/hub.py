@@ -85,7 +85,8 @@ def parse_reference(reference: str) -> HubReference:
     return HubReference(repo_id, revision if at else None)
 
 
-def _huggingface_hub() -> Any:
+def require_hub() -> Any:
+    """The huggingface_hub module, or a :class:`HubError` naming the extra that installs it."""
     try:
         import huggingface_hub
     except ImportError:
@@ -106,7 +107,7 @@ def download(reference: str | HubReference) -> Path:
     With ``HF_HUB_OFFLINE=1``, or without a connection, only the cache is used.
     """
     ref = parse_reference(reference) if isinstance(reference, str) else reference
-    hub = _huggingface_hub()
+    hub = require_hub()
     import ganzoo
     from huggingface_hub import errors as hub_errors
 
@@ -142,7 +143,7 @@ def push(folder: str | Path, repo_id: str, *, private: bool = False, token: Opti
     Only the four files of a published model are uploaded.
     """
     validate_repo_id(repo_id)
-    hub = _huggingface_hub()
+    hub = require_hub()
     from huggingface_hub import errors as hub_errors
 
     folder = Path(folder)
@@ -151,6 +152,9 @@ def push(folder: str | Path, repo_id: str, *, private: bool = False, token: Opti
         repo = api.create_repo(repo_id, repo_type="model", private=private, exist_ok=True)
         commit = api.upload_folder(repo_id=repo_id, repo_type="model", folder_path=str(folder),
                                    allow_patterns=PUSH_PATTERNS, commit_message=f"ganzoo publish {folder.name}")  # fmt: skip
+    except hub_errors.LocalTokenNotFoundError:
+        raise HubError(f"pushing {folder} to {repo_id} needs a Hugging Face token", "none is saved or set",
+                       f"log in with 'hf auth login' or set HF_TOKEN; the model stays published in {folder}") from None  # fmt: skip
     except hub_errors.HfHubHTTPError as exc:
         status = getattr(getattr(exc, "response", None), "status_code", None)
         why = ("the Hub refused the token, or there is none" if status in (401, 403)
