@@ -91,7 +91,7 @@ def test_model_card_front_matter_parses_and_holds_the_required_keys(runs, tmp_pa
     meta = yaml.safe_load(meta_text)
     assert REQUIRED_CARD_KEYS <= set(meta)
     assert meta["library_name"] == "ganzoo" and meta["license"] == "apache-2.0"
-    assert meta["pipeline_tag"] == "unconditional-image-generation" and meta["datasets"] == ["mnist"]
+    assert meta["pipeline_tag"] == "unconditional-image-generation" and meta["datasets"] == ["ylecun/mnist"]
     assert meta["model-index"][0]["name"] == "vanilla-mnist"
     for section in ("## How it was trained", "## Evaluation", "## How to use", "## Intended use and limitations"):
         assert section in body
@@ -115,7 +115,7 @@ def test_evaluation_results_go_into_the_card_under_their_pinned_names(runs, tmp_
     folder = publish_module.publish(run, to=tmp_path / "models", data_dir=runs / "data")
     meta, body = split_front_matter((folder / "README.md").read_text())
     metrics = yaml.safe_load(meta)["model-index"][0]["results"][0]["metrics"]
-    assert metrics == [{"type": "fid[lenet-mnist@0123abcd]", "name": "fid[lenet-mnist@0123abcd]", "value": 12.5, "verified": False}]
+    assert metrics == [{"type": "fid", "name": "fid[lenet-mnist@0123abcd]", "value": 12.5, "verified": False}]
     assert "| `fid[lenet-mnist@0123abcd]` | 12.5 | lower |" in body
 
 
