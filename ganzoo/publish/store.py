@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from ganzoo.errors import GanzooError
 from ganzoo.publish.hub import is_hub_reference
@@ -95,6 +95,26 @@ def _run_status(folder: Path) -> Optional[str]:
     except (OSError, ValueError, AttributeError):
         return None
     return str(status) if (folder / "config.json").is_file() else None
+
+
+def list_models(pattern: str = "*", *, pretrained: bool = False, registry: Any = None) -> list[str]:
+    """Names of the recipes you can train and the published models you can load, sorted, as timm's ``list_models``.
+
+    ``pattern`` is a glob (``"*mnist*"``); ``pretrained=True`` keeps only the
+    names with published weights (``ganzoo.load(name)`` works at once). Hub
+    models are not listed: they are named ``hf://ORG/NAME``. Imports no torch.
+
+    >>> import ganzoo
+    >>> ganzoo.list_models("vanilla-*")  # doctest: +SKIP
+    ['vanilla-mnist', 'vanilla-mnist-small']
+    """
+    import fnmatch
+
+    import ganzoo
+
+    published = {name for name, _ in iter_models()}
+    names = published if pretrained else published | set((registry or ganzoo.get_registry()).names("recipe"))
+    return sorted(name for name in names if fnmatch.fnmatchcase(name, pattern or "*"))
 
 
 def is_extractor_folder(folder: Path) -> bool:
