@@ -250,6 +250,21 @@ def test_a_component_from_a_missing_plugin_names_the_distribution_to_install(run
         ganzoo.load(folder / "model.safetensors")
 
 
+def test_a_model_published_under_the_former_distribution_name_points_at_this_project(runs, tmp_path):
+    """Models published before the rename record "ganzoo==0.1.0"; PyPI's ganzoo is another project."""
+    folder = publish(runs, "vanilla-mnist", tmp_path)
+
+    def former(tensors, metadata):
+        config = json.loads(metadata["config"])
+        config["generator"].update(name="gone-g", provider="ganzoo==0.1.0")
+        metadata["config"] = json.dumps(config)
+
+    _tamper(folder, former)
+    (folder / "config.json").unlink()
+    with pytest.raises(GanzooError, match=r"pip install torch-ganzoo==0\.1\.0"):
+        ganzoo.load(folder / "model.safetensors")
+
+
 def test_sampling_a_conditional_model_by_class_and_its_errors(runs, tmp_path):
     folder = publish(runs, "cgan-mnist", tmp_path)
     model = load_model(folder)
