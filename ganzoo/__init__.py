@@ -7,7 +7,9 @@ The public API is small:
   :mod:`ganzoo.inputs` (generator inputs) and :mod:`ganzoo.augment`;
 * ``get_registry()``, to look up what the installed plugins provide;
 * ``train(...)``, to train any registered combination (imports torch on use);
-* ``load(NAME_OR_PATH)``, a published generator in eval mode (imports torch on use).
+* ``load(NAME_OR_PATH)``, a published generator in eval mode (imports torch on use): a zoo
+  name, a folder, a training run's directory, or ``hf://ORG/NAME`` on the Hugging Face Hub;
+* ``list_models(pattern)``, the recipes and published models by name, as timm's ``list_models``.
 
 Importing ``ganzoo`` does not import torch.
 """
@@ -67,6 +69,7 @@ __all__ = [
     "get_registry",
     "hookimpl",
     "lazy",
+    "list_models",
     "load",
     "train",
 ]
@@ -91,3 +94,14 @@ def load(name_or_path: Any, **kwargs: Any) -> Any:
     from ganzoo.publish.load import load as _load
 
     return _load(name_or_path, **kwargs)
+
+
+def list_models(pattern: str = "*", *, pretrained: bool = False) -> list[str]:
+    """Recipes and published models whose names match the glob ``pattern``; see
+    :func:`ganzoo.publish.store.list_models`.
+
+    ``ganzoo.list_models("*mnist*", pretrained=True)`` gives the names ``ganzoo.load`` takes at once.
+    """
+    from ganzoo.publish.store import list_models as _list
+
+    return _list(pattern, pretrained=pretrained)

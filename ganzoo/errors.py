@@ -74,9 +74,11 @@ class PluginConflictError(GanzooError):
     """Two plugins register the same kind and name."""
 
     def __init__(self, kind: str, name: str, first: str, second: str) -> None:
+        from ganzoo.distribution import is_own
+
         distributions = [provider.partition("==")[0] for provider in (first, second)]
         # Suggest blocking a third-party distribution: blocking ganzoo's own would empty the zoo.
-        block = next((d for d in reversed(distributions) if d != "ganzoo"), distributions[-1])
+        block = next((d for d in reversed(distributions) if not is_own(d)), distributions[-1])
         super().__init__(
             f"{kind} {name!r} is registered twice: by {first} and by {second}",
             "ganzoo never picks one silently, because results would depend on install order",

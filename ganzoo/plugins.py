@@ -22,9 +22,10 @@ from typing import Any, Iterable
 import pluggy
 
 from ganzoo import hookspecs
+from ganzoo.distribution import DISTRIBUTION_NAME, FORMER_NAMES, is_own, normalise
 
 ENTRY_POINT_GROUP = "ganzoo"
-OWN_DISTRIBUTION = "ganzoo"
+OWN_DISTRIBUTION = DISTRIBUTION_NAME
 DISABLE_AUTOLOAD_ENV = "GANZOO_DISABLE_PLUGIN_AUTOLOAD"
 BLOCKED_ENV = "GANZOO_BLOCKED_PLUGINS"
 
@@ -37,7 +38,7 @@ class PluginRecord:
     module: str  # what the entry point points at
     dist: str  # the providing distribution's name
     version: str  # and its version
-    status: str  # "loaded", "failed", "blocked" or "disabled"
+    status: str  # "loaded", "failed", "blocked", "disabled" or "superseded"
     error: str = ""
     hooks: tuple[str, ...] = field(default_factory=tuple)
 
@@ -145,8 +146,7 @@ def _autoload_disabled() -> bool:
     return os.environ.get(DISABLE_AUTOLOAD_ENV, "").strip().lower() not in ("", "0", "false", "no")
 
 
-def _normalise(dist_name: str) -> str:
-    return dist_name.lower().replace("_", "-").replace(".", "-")
+_normalise = normalise
 
 
 def iter_entry_points() -> Iterable[metadata.EntryPoint]:
@@ -159,11 +159,22 @@ def load_entry_points(pm: GanzooPluginManager) -> None:
     disabled = _autoload_disabled()
     blocked = _blocked_names()
     matched: set[str] = set()  # the blocked names that met an entry point or distribution
-    for ep in sorted(iter_entry_points(), key=lambda e: (e.dist.name if e.dist else "", e.name)):
+    entry_points = list(iter_entry_points())
+    own_installed = any(ep.dist is not None and is_own(ep.dist.name) for ep in entry_points)
+    # ganzoo's own plugins first, so that its zoo is never the one that loses a name.
+    for ep in sorted(entry_points, key=lambda e: (not _is_own_ep(e, own_installed), e.dist.name if e.dist else "", e.name)):
         dist = ep.dist.name if ep.dist is not None else "<unknown>"
         version = ep.dist.version if ep.dist is not None else "0"
         record = PluginRecord(name=ep.name, module=ep.value, dist=dist, version=version, status="pending")
-        own = _normalise(dist) == OWN_DISTRIBUTION
+        own = _is_own_ep(ep, own_installed)
+        if own_installed and _normalise(dist) in FORMER_NAMES:
+            # pip keeps an install made under the former name when the new one arrives (a
+            # different name is a different package to it): its entry points are ganzoo's own.
+            record.status = "superseded"
+            record.error = (f"an earlier install of ganzoo under its former distribution name {dist!r}, "
+                            f"replaced by {DISTRIBUTION_NAME}; 'pip uninstall {dist}' removes it")  # fmt: skip
+            pm.records[f"{ep.name} ({dist})"] = record
+            continue
         hits = {b for b in blocked if b == ep.name.lower() or _normalise(b) == _normalise(dist)}
         matched |= hits  # a name that met an entry point was right, whatever else skips it
         if ep.name in pm.records:
@@ -193,6 +204,12 @@ def load_entry_points(pm: GanzooPluginManager) -> None:
         pm.register_plugin(plugin, record)
     # A misspelt name would otherwise block nothing without a word.
     pm.unmatched_blocks = sorted(blocked - matched)
+
+
+def _is_own_ep(ep: metadata.EntryPoint, own_installed: bool) -> bool:
+    """An entry point of ganzoo's own distribution (under its former name only when the current one is absent)."""
+    dist = ep.dist.name if ep.dist is not None else ""
+    return is_own(dist) or (not own_installed and _normalise(dist) in FORMER_NAMES)
 
 
 def create_plugin_manager(*, entry_points: bool = True) -> GanzooPluginManager:

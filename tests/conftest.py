@@ -40,18 +40,21 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pyt
 
 def own_plugin_modules() -> dict[str, object]:
     """ganzoo's own plugin modules, as its installed entry points list them."""
+    from ganzoo.distribution import is_own
+
     eps = metadata.entry_points(group="ganzoo")
-    return {ep.name: importlib.import_module(ep.value) for ep in eps if ep.dist is not None and ep.dist.name == "ganzoo"}
+    return {ep.name: importlib.import_module(ep.value) for ep in eps if ep.dist is not None and is_own(ep.dist.name)}
 
 
 def make_registry(*extra_plugins: object):
     """A registry from a fresh plugin manager holding ganzoo's own plugins plus ``extra_plugins``."""
+    from ganzoo.distribution import DISTRIBUTION_NAME
     from ganzoo.plugins import PluginRecord, create_plugin_manager
     from ganzoo.registry import Registry
 
     pm = create_plugin_manager(entry_points=False)
     for name, module in own_plugin_modules().items():
-        pm.register_plugin(module, PluginRecord(name, module.__name__, "ganzoo", "test", "pending"))
+        pm.register_plugin(module, PluginRecord(name, module.__name__, DISTRIBUTION_NAME, "test", "pending"))
     for index, plugin in enumerate(extra_plugins):
         name = f"test-plugin-{index}"
         pm.register_plugin(plugin, PluginRecord(name, repr(plugin), "test-dist", "0.0", "pending"))

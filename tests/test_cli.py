@@ -37,7 +37,7 @@ def test_list_plain_output_groups_by_kind(runner):
     assert "recipes:" in result.output and "datasets:" in result.output
     line = next(l for l in result.output.splitlines() if l.strip().startswith("vanilla-mnist "))
     assert "vanilla-mlp-g / vanilla-mlp-d / non-saturating / mnist" in line
-    assert f"ganzoo=={ganzoo.__version__}" in line
+    assert f" torch-ganzoo=={ganzoo.__version__}" in line  # the distribution's name, not the import name
 
 
 def test_list_kind_and_pattern(runner):
@@ -97,7 +97,7 @@ def test_plugins_json_reports_ganzoos_own(runner):
     assert result.exit_code == 0
     plugins = {p["name"]: p for p in json.loads(result.output)["plugins"]}
     own = plugins["ganzoo-mlp"]
-    assert own["distribution"] == "ganzoo" and own["status"] == "loaded"
+    assert own["distribution"] == "torch-ganzoo" and own["status"] == "loaded"
     assert "ganzoo_recipes" in own["hooks"] and "recipe:vanilla-mnist" in own["contributes"]
 
 
@@ -146,6 +146,8 @@ def test_what_the_operating_system_refuses_is_an_error_in_words(runner, tmp_path
     from ganzoo.engine import checkpoint as ckpt
 
     assert code in (errno.ENOSPC, errno.EROFS, errno.EACCES)
+    # Modules that bind the name at import must bind the real function, or the patch outlives this test.
+    import ganzoo.engine.samples, ganzoo.evaluation.targets, ganzoo.publish.sampling, ganzoo.publish.weights  # noqa: F401
 
     def refuse(path, data):
         raise OSError(code, os.strerror(code), str(path))

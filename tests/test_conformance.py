@@ -76,7 +76,7 @@ def test_recipe_smoke_trains(name, tiny_mnist_root, tmp_path):
 @pytest.mark.slow
 def test_check_distribution_covers_ganzoos_own_plugins(tiny_mnist_root, tmp_path):
     folder = {"image-folder": {"path": str(make_image_folder(tmp_path / "images", count=4)), "size": 16}}
-    checked = gt.check_distribution("ganzoo", data_root=tiny_mnist_root, registry=REGISTRY, smoke_steps=1,
+    checked = gt.check_distribution("torch-ganzoo", data_root=tiny_mnist_root, registry=REGISTRY, smoke_steps=1,
                                     recipe_overrides={"train.batch_size": 8}, dataset_params=folder)  # fmt: skip
     for expected in ("recipe:vanilla-mnist", "loss:non-saturating", "loss:infogan", "network:infogan-q",
                      "input:infogan-codes", "augment:diffaugment", "dataset:mnist", "extractor:lenet-mnist"):

@@ -40,3 +40,14 @@ def test_the_example_plugin_installs_lists_trains_passes_its_tests_and_uninstall
     env.pip_uninstall("ganzoo-relativistic")
     after = {(e["kind"], e["name"]) for e in env.listing()}
     assert after == before
+
+
+def test_the_install_tests_environment_sees_the_running_ganzoo_and_torch(tmp_path):
+    """Run from a virtual environment (as README advises), the throw-away environment must still find
+    this ganzoo and this torch -- not the base interpreter's packages, which may hold neither."""
+    import ganzoo
+
+    env = PluginEnv(tmp_path / "venv", tmp_path / "data")
+    probe = env.run("-c", "import ganzoo, torch, importlib.metadata as m; print(ganzoo.__file__); "
+                    "print(m.version('torch-ganzoo'))").stdout.split()  # fmt: skip
+    assert probe == [ganzoo.__file__, ganzoo.__version__]

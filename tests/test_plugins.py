@@ -63,7 +63,7 @@ def test_third_party_entry_point_is_discovered_with_its_provenance(site):
     entry = registry.entry("recipe", "extra-ring")
     assert entry.provider == "gan-extras==1.2.3"
     # ganzoo's own zoo comes through the very same entry-point group.
-    assert registry.entry("generator", "vanilla-mlp-g").provider.startswith("ganzoo==")
+    assert registry.entry("generator", "vanilla-mlp-g").provider.startswith("torch-ganzoo==")
 
 
 def test_a_plugin_that_fails_to_import_is_reported_and_skipped(site):
@@ -286,3 +286,19 @@ def test_a_blocked_name_skipped_for_another_reason_still_counts_as_matched(site,
     pm, registry = build_registry()
     assert pm.records["gan-extras"].status == "disabled"
     assert not [p for p in registry.problems if "GANZOO_BLOCKED_PLUGINS" in p]
+
+
+def test_an_install_under_the_former_distribution_name_is_superseded_not_a_clash(site):
+    """pip keeps an old `ganzoo` install beside `torch-ganzoo`; the zoo's own entry points must still load."""
+    for dist, version in (("ganzoo", "0.0.9"), ("torch-ganzoo", "0.1.0")):  # the former name sorts first
+        info = site / f"{dist.replace('-', '_')}-{version}.dist-info"
+        info.mkdir()
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: {version}\n")
+        (info / "entry_points.txt").write_text("[ganzoo]\nganzoo-mlp = ganzoo.zoo.mlp_plugin\n")
+    importlib.invalidate_caches()
+    pm = create_plugin_manager()
+    loaded = pm.records["ganzoo-mlp"]
+    assert (loaded.dist, loaded.status) == ("torch-ganzoo", "loaded")
+    stale = pm.records["ganzoo-mlp (ganzoo)"]
+    assert stale.status == "superseded" and "pip uninstall ganzoo" in stale.error
+    assert not [r for r in pm.records.values() if r.status == "failed"]

@@ -54,7 +54,7 @@ def test_unknown_kind_is_a_helpful_error():
 
 def test_every_entry_records_its_provider(registry):
     for entry in registry:
-        assert entry.provider == "ganzoo==test"
+        assert entry.provider == "torch-ganzoo==test"
         assert entry.plugin.startswith("ganzoo-")
 
 

@@ -27,7 +27,8 @@ import click
 def eval_command(target: str, n: int, metrics: Optional[str], seed: int, device: str, data_dir: Optional[Path],
                  out: Optional[Path], force: bool, as_json: bool, inception: Optional[Path],
                  inception_sha256: Optional[str]) -> None:
-    """Evaluate TARGET: a run directory (its EMA generator) or a published model (name, folder or .safetensors).
+    """Evaluate TARGET: a run directory (its EMA generator), a published model (name, folder or .safetensors), or
+    a model on the Hugging Face Hub, hf://ORG/NAME[@REVISION] (the extra 'hub').
 
     Image metrics are computed in the feature space of a LeNet classifier that
     ganzoo trained for the dataset; their names carry the extractor and its
@@ -46,7 +47,8 @@ def eval_command(target: str, n: int, metrics: Optional[str], seed: int, device:
     """
     from ganzoo.engine.checkpoint import atomic_write_bytes
     from ganzoo.engine.runtime import resolve_device
-    from ganzoo.evaluation.targets import append_run_evaluation, evaluate_target, is_run_dir
+    from ganzoo.evaluation.targets import append_run_evaluation, evaluate_target
+    from ganzoo.publish.store import names_run_dir
 
     if out is not None and out.exists() and not force:  # refused before the minutes of evaluation, not after
         raise click.UsageError(f"{out} exists; pass --force to replace it, or choose another --out")
@@ -65,7 +67,7 @@ def eval_command(target: str, n: int, metrics: Optional[str], seed: int, device:
         click.echo(json.dumps(record, indent=2))
     else:
         _print(record)
-    if is_run_dir(Path(target)):
+    if names_run_dir(target):
         _, set_aside = append_run_evaluation(Path(target), record)
         if set_aside is not None:
             click.echo(f"warning: the run's eval.json could not be read; it was kept as {set_aside} and a new "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
@@ -12,8 +13,9 @@ import click
 def plugins_command(as_json: bool) -> None:
     """Show installed ganzoo plugins: version, hooks, what they add, status.
 
-    Status is loaded, failed (with the error), blocked (GANZOO_BLOCKED_PLUGINS)
-    or disabled (GANZOO_DISABLE_PLUGIN_AUTOLOAD=1 skips third-party plugins).
+    Status is loaded, failed (with the error), blocked (GANZOO_BLOCKED_PLUGINS),
+    disabled (GANZOO_DISABLE_PLUGIN_AUTOLOAD=1 skips third-party plugins) or
+    superseded (an install of ganzoo under its former distribution name).
     """
     from ganzoo.plugins import get_plugin_manager
     from ganzoo.registry import get_registry
@@ -23,16 +25,21 @@ def plugins_command(as_json: bool) -> None:
     contributions: dict[str, list[str]] = {}
     for entry in registry:
         contributions.setdefault(entry.plugin, []).append(f"{entry.kind}:{entry.name}")
+
+    def contributions_of(record: Any) -> list[str]:
+        # Records of one entry-point name may repeat (a superseded install); only a loaded one contributed.
+        return contributions.get(record.name, []) if record.status == "loaded" else []
+
     records = sorted(pm.records.values(), key=lambda r: (r.dist.lower(), r.name))
     if as_json:
-        payload = [dict(r.to_json(), contributes=contributions.get(r.name, [])) for r in records]
+        payload = [dict(r.to_json(), contributes=contributions_of(r)) for r in records]
         click.echo(json.dumps({"plugins": payload, "problems": list(registry.problems)}, indent=2))
         return
     from ganzoo.cli import console
 
     rows = []
     for r in records:
-        adds = contributions.get(r.name, [])
+        adds = contributions_of(r)
         status = r.status + (f": {r.error}" if r.error else "")
         rows.append([r.name, r.provider, ", ".join(h.removeprefix("ganzoo_") for h in r.hooks), _summary(adds), status])
     columns = ["plugin", "distribution", "hooks", "contributes", "status"]

@@ -27,7 +27,8 @@ def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path],
                    class_: Optional[int], codes: tuple[str, ...], interpolate: bool, device: str,
                    data_dir: Optional[Path], force: bool) -> None:
     """Draw samples from MODEL: a name from the zoo (ganzoo list marks recipes with weights), a published folder,
-    a .safetensors file, or a training run's directory (its EMA generator).
+    a .safetensors file, a training run's directory (its EMA generator), or a model on the Hugging Face Hub,
+    hf://ORG/NAME[@REVISION] (the extra 'hub'; cached, so it works offline once fetched).
 
     \b
     Examples:
@@ -36,12 +37,11 @@ def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path],
       ganzoo sample dcgan-mnist --interpolate --n 12 --seed 3
       ganzoo sample vanilla-mnist --n 100 --out-dir digits/
       ganzoo sample infogan-mnist --code c1=-2:2 --n 100
+      ganzoo sample hf://my-org/my-ring@main
     """
     from ganzoo.engine.runtime import resolve_device
     from ganzoo.publish import sampling
-    from ganzoo.evaluation.targets import is_run_dir
-    from ganzoo.publish.load import load_model, load_run_model
-    from ganzoo.publish.store import names_published_model
+    from ganzoo.publish.load import load_model
     from ganzoo.publish.sampling import SamplingError as SampleError
 
     if out is not None and out_dir is not None:
@@ -55,10 +55,7 @@ def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path],
     if out is not None and out.suffix.lower() != ".png":
         raise SampleError(f"--out {out} is not a .png file", "ganzoo writes sample grids as PNG",
                           f"name it {out.with_suffix('.png')}")  # fmt: skip
-    if is_run_dir(Path(model)) and not names_published_model(model):  # a run, as eval takes it: its EMA generator
-        loaded = load_run_model(model, device=resolve_device(device), data_dir=data_dir)
-    else:
-        loaded = load_model(model, device=resolve_device(device))
+    loaded = load_model(model, device=resolve_device(device), data_dir=data_dir)  # a run: its EMA generator
     name = loaded.config.get("name") or Path(model).resolve().stem
     labels = sampling.class_labels(loaded, class_, n)
     code_values = dict(_code(text) for text in codes)

@@ -19,15 +19,12 @@ import ganzoo
 from ganzoo.engine import checkpoint as ckpt
 from ganzoo.engine.checkpoint import atomic_write_bytes
 from ganzoo.evaluation.evaluate import Evaluation, evaluate
-from ganzoo.publish.store import names_published_model
+from ganzoo.publish.store import is_run_dir, names_published_model
 
 EVAL_FORMAT = "ganzoo-eval"
 RUN_EVAL_NAME = "eval.json"
 
 
-def is_run_dir(path: Path) -> bool:
-    """A directory written by ``ganzoo train`` (it has config.json and checkpoint.pt)."""
-    return path.is_dir() and (path / "config.json").is_file() and (path / "checkpoint.pt").is_file()
 
 
 def evaluate_target(target: str | Path, *, n: int = 10_000, metrics: Optional[Sequence[str]] = None, seed: int = 0,

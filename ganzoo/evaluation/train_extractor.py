@@ -24,7 +24,7 @@ import torch.nn.functional as F
 import ganzoo
 from ganzoo.data import resolve_data_root
 from ganzoo.evaluation.lenet import LeNet, accuracy
-from ganzoo.publish.card import front_matter
+from ganzoo.publish.card import dataset_hub_id, front_matter
 from ganzoo.publish.weights import save_weights, sha256_file
 
 RECIPE = {"epochs": 4, "batch_size": 128, "lr": 1e-3, "optimizer": "Adam", "seed": 0, "threads": 2,
@@ -98,10 +98,10 @@ def extractor_card(config: dict) -> str:
     title = TITLES.get(config["dataset"], config["dataset"])
     meta = {
         "library_name": "ganzoo", "license": "mit", "tags": ["ganzoo", "feature-extractor", "gan-evaluation", "image-classification"],
-        "datasets": [config["dataset"]], "pipeline_tag": "image-classification",
+        "datasets": [dataset_hub_id(config["dataset"])], "pipeline_tag": "image-classification",
         "model-index": [{"name": config["name"], "results": [{
             "task": {"type": "image-classification"},
-            "dataset": {"type": config["dataset"], "name": title, "split": "test"},
+            "dataset": {"type": dataset_hub_id(config["dataset"]), "name": title, "split": "test"},
             "metrics": [{"type": "accuracy", "value": round(config["test_accuracy"], 4), "name": "test accuracy"}],
         }]}],
     }  # fmt: skip

@@ -1,11 +1,47 @@
-"""Model cards: Hugging Face-style README.md with YAML front matter, for generators and extractors."""
+"""Model cards: Hugging Face-style README.md with YAML front matter, for generators and extractors.
+
+The front matter is what the Hub reads (``huggingface_hub.ModelCard(...).data``):
+``library_name``, ``license``, ``tags`` (with an ``arxiv:ID`` tag per cited
+paper, which links the model to the paper on the Hub), ``datasets`` by their
+Hub ids, ``pipeline_tag`` for image models, and ``model-index`` whose metric
+``type`` is the plain metric id (``fid``) and whose ``name`` pins the feature
+extractor and its hash (``fid[lenet-mnist@748c6f52]``).
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+import re
+from pathlib import Path
+from typing import Any, Iterable, Mapping
 
+from ganzoo.distribution import DISTRIBUTION_NAME, canonical_provider, project_url
 from ganzoo.publish import yaml_emit
+
+#: ganzoo dataset name -> its id on the Hugging Face Hub (datasets without one are not listed in ``datasets``).
+HUB_DATASETS = {"mnist": "ylecun/mnist", "fashion-mnist": "zalando-datasets/fashion_mnist"}
+_ARXIV = re.compile(r"arXiv:\s*(\d{4}\.\d{4,5})", re.IGNORECASE)
+
+
+def arxiv_tags(papers: Iterable[str]) -> list[str]:
+    """``arxiv:ID`` tags for the arXiv ids cited in ``papers``, in order, without repeats."""
+    tags: list[str] = []
+    for paper in papers:
+        for arxiv_id in _ARXIV.findall(paper or ""):
+            if f"arxiv:{arxiv_id}" not in tags:
+                tags.append(f"arxiv:{arxiv_id}")
+    return tags
+
+
+def dataset_hub_id(dataset: str) -> str:
+    """The dataset's Hub id where it has one, else ganzoo's own name (for ``model-index``)."""
+    return HUB_DATASETS.get(dataset, dataset)
+
+
+def ganzoo_link() -> str:
+    """"ganzoo", linked to the project's address when the package metadata has one (never invented)."""
+    url = project_url()
+    return f"[ganzoo]({url})" if url else "ganzoo"
 
 
 def front_matter(meta: Mapping[str, Any]) -> str:
@@ -35,14 +71,17 @@ def model_card(config: Mapping[str, Any], *, license: str = "mit") -> str:
     images = config["data"]["modality"] == "image"
     conditional = bool(config["generator"].get("conditional"))
     evaluation = list(config.get("evaluation") or [])
+    papers = [config.get("paper") or ""] + [config[k].get("paper") or "" for k in ("generator", "discriminator", "loss", "dataset")
+                                             if isinstance(config.get(k), Mapping)]  # fmt: skip
     meta: dict[str, Any] = {
         "library_name": "ganzoo",
         "license": license,
         "tags": ["ganzoo", "gan", "pytorch", "safetensors", config["generator"]["name"], config["loss"]["name"]]
-        + (["class-conditional"] if conditional else []) + ([] if images else ["2d-toy-data"]),
-        "datasets": [dataset],
+        + (["class-conditional"] if conditional else []) + ([] if images else ["2d-toy-data"]) + arxiv_tags(papers),
     }
     pipeline_tag = config.get("pipeline_tag") or "unconditional-image-generation"
+    if dataset in HUB_DATASETS:
+        meta["datasets"] = [HUB_DATASETS[dataset]]
     if images:
         meta["pipeline_tag"] = pipeline_tag
     task = {"type": pipeline_tag if images else "density-estimation",
@@ -51,8 +90,10 @@ def model_card(config: Mapping[str, Any], *, license: str = "mit") -> str:
         "name": name,
         "results": [{
             "task": task,
-            "dataset": {"type": dataset, "name": title, "split": _split(evaluation)},
-            "metrics": [{"type": r["name"], "name": r["name"], "value": _round(r["value"]), "verified": False} for r in evaluation],
+            "dataset": {"type": dataset_hub_id(dataset), "name": title, "split": _split(evaluation)},
+            # The Hub's metric type is the plain id; the name keeps what it was computed with.
+            "metrics": [{"type": _metric_id(r), "name": r["name"], "value": _round(r["value"]), "verified": False}
+                        for r in evaluation],
         }] if evaluation else [],
     }]  # fmt: skip
     return front_matter(meta) + "\n" + _body(config, title, evaluation, images, conditional)
@@ -77,6 +118,11 @@ def _stopped_early(training: Mapping[str, Any]) -> str:
     return ""
 
 
+def _metric_id(record: Mapping[str, Any]) -> str:
+    """``fid`` for ``fid[lenet-mnist@748c6f52]``: the record's ``metric``, else its name up to the bracket."""
+    return str(record.get("metric") or str(record["name"]).partition("[")[0])
+
+
 def _split(evaluation: list[Mapping[str, Any]]) -> str:
     return str(evaluation[0]["reference"]).partition(":")[2] or "test" if evaluation else "test"
 
@@ -96,7 +142,7 @@ def _body(config: Mapping[str, Any], title: str, evaluation: list[Mapping[str, A
     lines = [
         f"# {name}",
         "",
-        f"{what} Trained with [ganzoo](https://github.com/ganzoo/ganzoo) on {title}; the weights are {weights}"
+        f"{what} Trained with {ganzoo_link()} on {title}; the weights are {weights}"
         + (" and the discriminator." if config["weights"]["discriminator"] else "."),
         "",
     ]
@@ -107,9 +153,9 @@ def _body(config: Mapping[str, Any], title: str, evaluation: list[Mapping[str, A
     lines += ["## How it was trained", "", "| | |", "|---|---|"]
     rows = [
         ("recipe", f"`{config['recipe']}`" if config.get("recipe") else "(components given directly)"),
-        ("generator", f"`{g['name']}` {json.dumps(g['params'])} from {g['provider']}"),
-        ("discriminator", f"`{d['name']}` {json.dumps(d['params'])} from {d['provider']}"),
-        ("loss", f"`{loss['name']}` {json.dumps(loss['params'])} from {loss['provider']}"),
+        ("generator", f"`{g['name']}` {json.dumps(g['params'])} from {canonical_provider(g['provider'])}"),
+        ("discriminator", f"`{d['name']}` {json.dumps(d['params'])} from {canonical_provider(d['provider'])}"),
+        ("loss", f"`{loss['name']}` {json.dumps(loss['params'])} from {canonical_provider(loss['provider'])}"),
         ("dataset", f"`{config['dataset']['name']}` {json.dumps(config['dataset']['params'])}"),
         ("steps / images seen", f"{training['steps']:,} / {training['images_seen']:,}" + _stopped_early(training)),
         ("batch size", str(train.get("batch_size"))),
@@ -159,7 +205,7 @@ def _body(config: Mapping[str, Any], title: str, evaluation: list[Mapping[str, A
         "## How to use",
         "",
         "```bash",
-        "pip install ganzoo",
+        f"pip install {DISTRIBUTION_NAME}",
         f"ganzoo sample {name} --n 64 --seed 1{cls} --out samples.png",
         "```",
         "",
@@ -180,3 +226,17 @@ def _body(config: Mapping[str, Any], title: str, evaluation: list[Mapping[str, A
         "",
     ]
     return "\n".join(lines)
+
+
+def render_card(folder: str | Path) -> str:
+    """The README.md that the current code writes for the model (or extractor) folder ``folder``, from its
+    config.json alone: re-rendering a card never touches, and needs no, weights."""
+    folder = Path(folder)
+    config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+    if config.get("kind") == "extractor":
+        from ganzoo.evaluation.train_extractor import extractor_card
+
+        return extractor_card(config)
+    meta_text, _ = split_front_matter((folder / "README.md").read_text(encoding="utf-8"))
+    license = re.search(r'^license: "?([^"\n]+)"?$', meta_text, re.MULTILINE)
+    return model_card(config, license=license.group(1) if license else "mit")

@@ -14,8 +14,9 @@ from typing import Any, Optional
 import torch
 from torch import nn
 
+from ganzoo.distribution import canonical_provider
 from ganzoo.errors import GanzooError, UnknownNameError
-from ganzoo.publish.store import CONFIG_NAME, WEIGHTS_NAME, is_extractor_folder, resolve_model
+from ganzoo.publish.store import CONFIG_NAME, WEIGHTS_NAME, is_extractor_folder, names_run_dir, resolve_model
 from ganzoo.publish.weights import WeightsError, check_state_fits, load_state_strictly, load_weights
 from ganzoo.specs import DataInfo
 
@@ -100,8 +101,10 @@ def load(name_or_path: str | Path, *, device: torch.device | str = "cpu", regist
 
     ``name_or_path`` is a model name (``vanilla-mnist``: looked up in the model
     folders, see :mod:`ganzoo.publish.store`), a folder written by
-    ``ganzoo publish``, or a lone ``model.safetensors`` (its metadata holds the
-    config). Missing or unexpected weights are errors::
+    ``ganzoo publish``, a lone ``model.safetensors`` (its metadata holds the
+    config), a training run's directory (its EMA generator, as ``ganzoo sample
+    RUN_DIR`` draws from), or ``hf://ORG/NAME[@REVISION]`` on the Hugging Face
+    Hub (the extra ``hub``). Missing or unexpected weights are errors::
 
         G = ganzoo.load("vanilla-mnist")
         with torch.no_grad():
@@ -112,8 +115,11 @@ def load(name_or_path: str | Path, *, device: torch.device | str = "cpu", regist
 
 
 def load_model(name_or_path: str | Path, *, device: torch.device | str = "cpu", with_discriminator: bool = False,
-               registry: Any = None) -> LoadedModel:
-    """The whole published model; the discriminator too when asked and present."""
+               registry: Any = None, data_dir: Any = None) -> LoadedModel:
+    """The whole published model (or training run); the discriminator too when asked and present.
+
+    ``data_dir``: for a run directory from before runs recorded their data's shape, the dataset root.
+    """
     import ganzoo
 
     registry = registry or ganzoo.get_registry()
@@ -124,6 +130,11 @@ def load_model(name_or_path: str | Path, *, device: torch.device | str = "cpu", 
         from ganzoo.engine.runtime import resolve_device
 
         device = resolve_device(str(device))  # "cuda" without a GPU is refused in words here
+    if names_run_dir(name_or_path):
+        if with_discriminator:
+            raise GanzooError(f"{name_or_path} is a training run", "its discriminator is loaded only from a "
+                              "published model", "publish the run with --with-discriminator, then load that")  # fmt: skip
+        return load_run_model(name_or_path, device=device, registry=registry, data_dir=data_dir)
     path = resolve_model(name_or_path)
     if path.is_file() and path.suffix == ".pt":
         raise WeightsError(
@@ -250,7 +261,8 @@ def _rebuild(registry: Any, kind: str, config: dict[str, Any], info: DataInfo, t
     try:
         spec = registry.get(kind_of_spec, part["name"])
     except UnknownNameError:
-        dist, _, version = str(part.get("provider", "")).partition("==")
+        # A model published before the rename records "ganzoo==0.1.0": that means this project, never PyPI's "ganzoo".
+        dist, _, version = canonical_provider(str(part.get("provider", ""))).partition("==")
         raise GanzooError(
             f"this model needs the {kind} {part['name']!r}, which no installed plugin provides",
             f"it was published with {dist or 'an unknown distribution'}" + (f" {version}" if version else ""),

@@ -26,6 +26,8 @@ from ganzoo.publish.store import CARD_NAME, CONFIG_NAME, SAMPLES_NAME, WEIGHTS_N
 from ganzoo.publish.weights import save_weights
 from ganzoo.specs import DataInfo, SpecError, validate_name
 
+#: Where models are published when no folder is given (relative to the current directory).
+DEFAULT_MODELS_DIR = "model_cards"
 SAMPLE_SEED = 0
 SAMPLE_COUNT = 64
 BEST_NAME = "best.pt"
@@ -42,8 +44,9 @@ def publish(run_dir: str | Path, *, name: Optional[str] = None, to: str | Path |
             warn: Callable[[str], None] = lambda text: None) -> Path:
     """Publish a run's generator (its EMA when it has one) as ``to/NAME/``; return that folder.
 
-    ``to`` defaults to ``./model_cards``; ``name`` to the run's recipe (or its
-    generator's name). ``use_best`` publishes the checkpoint the run's
+    ``to`` defaults to ``./model_cards``, except where that is the shipped zoo of a
+    source checkout (refused: give ``to`` to publish there on purpose); ``name``
+    defaults to the run's recipe (or its generator's name). ``use_best`` publishes the checkpoint the run's
     evaluation ranked best (``best.pt``) instead of the latest. The card's
     evaluation is the newest ``ganzoo eval`` result of exactly these weights;
     ``warn`` is told when there is none.
@@ -61,9 +64,18 @@ def publish(run_dir: str | Path, *, name: Optional[str] = None, to: str | Path |
         validate_name(name, "model name")
     except SpecError as exc:
         raise PublishError(f"cannot publish under the name {name!r}", str(exc), "choose another --name") from None
-    target = Path(to or "model_cards") / name
+    target = Path(to or DEFAULT_MODELS_DIR) / name
     if target.parent.resolve() == source_model_dir().resolve():
-        # In a ganzoo checkout ./model_cards is the zoo's own folder: say so before it fills up.
+        if to is None:
+            # In a checkout ./model_cards is the shipped zoo: a model published there by default would be
+            # listed beside the zoo's own, and the test suite checks that every folder there is shipped.
+            raise PublishError(
+                f"./{DEFAULT_MODELS_DIR} here is ganzoo's own zoo folder (this is a source checkout)",
+                "publishing there by default would add your model to the models ganzoo ships",
+                f"publish elsewhere with --to DIR (e.g. --to my-models), or pass --to {DEFAULT_MODELS_DIR} to add "
+                "it to the zoo on purpose",
+            )
+        # Asked for explicitly: say so before it fills up.
         warn(f"{target.parent} is ganzoo's own model folder (this is a source checkout): the model will be "
              "listed beside the shipped ones; publish elsewhere with --to DIR to keep them apart")  # fmt: skip
     if target.exists() and not force:

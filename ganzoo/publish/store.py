@@ -10,6 +10,12 @@ a model name in, in order:
 3. the ``model_cards/`` folder beside the ``ganzoo`` package, i.e. a source
    checkout or an editable install (``pip install -e .``).
 
+``hf://ORG/NAME[@REVISION]`` names a model on the Hugging Face Hub instead: it
+is fetched into (or found in) huggingface_hub's cache by
+:mod:`ganzoo.publish.hub` (the optional extra ``hub``). A training run's
+directory is not a published model, but :func:`is_run_dir` tells it apart so
+that ``ganzoo.load``, ``ganzoo sample`` and ``ganzoo eval`` take it too.
+
 This module imports no torch, so ``ganzoo list`` can mark recipes that have
 pretrained weights cheaply.
 """
@@ -19,9 +25,10 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Any, Iterator, Optional
 
 from ganzoo.errors import GanzooError
+from ganzoo.publish.hub import is_hub_reference
 from ganzoo.specs import SpecError, validate_name
 
 MODEL_PATH_ENV = "GANZOO_MODEL_PATH"
@@ -68,6 +75,17 @@ def iter_models() -> Iterator[tuple[str, Path]]:
                     yield child.name, child
 
 
+def is_run_dir(path: Path) -> bool:
+    """A directory written by ``ganzoo train`` with a checkpoint (config.json and checkpoint.pt)."""
+    return path.is_dir() and (path / "config.json").is_file() and (path / "checkpoint.pt").is_file()
+
+
+def names_run_dir(argument: object) -> bool:
+    """Whether a model argument means a training run's directory (a published model's bare name wins)."""
+    return (isinstance(argument, (str, Path)) and not is_hub_reference(argument) and is_run_dir(Path(argument))
+            and not names_published_model(argument))  # fmt: skip
+
+
 def _run_status(folder: Path) -> Optional[str]:
     """A training run's status from its run.json, or None if ``folder`` is not a run."""
     import json
@@ -77,6 +95,26 @@ def _run_status(folder: Path) -> Optional[str]:
     except (OSError, ValueError, AttributeError):
         return None
     return str(status) if (folder / "config.json").is_file() else None
+
+
+def list_models(pattern: str = "*", *, pretrained: bool = False, registry: Any = None) -> list[str]:
+    """Names of the recipes you can train and the published models you can load, sorted, as timm's ``list_models``.
+
+    ``pattern`` is a glob (``"*mnist*"``); ``pretrained=True`` keeps only the
+    names with published weights (``ganzoo.load(name)`` works at once). Hub
+    models are not listed: they are named ``hf://ORG/NAME``. Imports no torch.
+
+    >>> import ganzoo
+    >>> ganzoo.list_models("vanilla-*")  # doctest: +SKIP
+    ['vanilla-mnist', 'vanilla-mnist-small']
+    """
+    import fnmatch
+
+    import ganzoo
+
+    published = {name for name, _ in iter_models()}
+    names = published if pretrained else published | set((registry or ganzoo.get_registry()).names("recipe"))
+    return sorted(name for name in names if fnmatch.fnmatchcase(name, pattern or "*"))
 
 
 def is_extractor_folder(folder: Path) -> bool:
@@ -113,8 +151,14 @@ def resolve_model(name_or_path: str | Path) -> Path:
     A bare name of a published model (``vanilla-mnist``) means that model even
     when the current directory holds a folder of the same name, so that no
     local folder can stand in for a shipped model or evaluation network; write
-    ``./vanilla-mnist`` for the folder.
+    ``./vanilla-mnist`` for the folder. ``hf://ORG/NAME[@REVISION]`` is
+    downloaded into huggingface_hub's cache (or found there) and that folder
+    returned.
     """
+    if is_hub_reference(name_or_path):
+        from ganzoo.publish import hub
+
+        return hub.download(str(name_or_path))
     if isinstance(name_or_path, str):
         found = find_model(name_or_path)  # None for anything that is not a plain name
         if found is not None:
@@ -123,12 +167,11 @@ def resolve_model(name_or_path: str | Path) -> Path:
     if path.exists():
         if path.is_dir() and not (path / WEIGHTS_NAME).is_file():
             status = _run_status(path)
-            if status is not None:
+            if status is not None:  # a run with a checkpoint never gets here (see is_run_dir)
                 raise ModelNotFoundError(
-                    f"{path} is a training run, not a published model",
-                    f"it has no {WEIGHTS_NAME}; its status is {status!r}",
-                    f"publish it first (ganzoo publish {path} --name NAME), then use the folder that prints"
-                    if status in ("finished", "interrupted") else "only a finished or interrupted run can be published",
+                    f"{path} is a training run without a checkpoint",
+                    f"it has no checkpoint.pt yet; its status is {status!r}",
+                    f"resume it (ganzoo train --resume {path}) or wait for its first checkpoint",
                 )
             raise ModelNotFoundError(
                 f"{path} is not a published model", f"it has no {WEIGHTS_NAME}",

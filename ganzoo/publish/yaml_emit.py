@@ -3,25 +3,48 @@
 ganzoo does not depend on a YAML library for writing: front matter is plain
 mappings, lists and scalars, and every scalar is written as JSON, which is
 valid YAML 1.2 (double-quoted strings with JSON escapes, numbers, true/false,
-null). The test suite parses the result with PyYAML, like the Hugging Face Hub does.
+null), except the non-finite floats, which YAML spells ``.nan``/``.inf``.
+
+Why not PyYAML's ``safe_dump``: the core install stays torch, torchvision,
+pluggy, click, rich and safetensors, and PyYAML would join them for these 50
+lines. The tests hold the emitter to the parsers that read cards: PyYAML's
+``safe_load`` gives back exactly the structure written, for every shipped and
+published card and for a corpus of awkward strings and numbers, and
+``huggingface_hub.ModelCard`` parses every card (docs/model-cards.md).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Mapping
 
-_BARE_KEY = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-")
+# A key is written bare only when no YAML reader could take it for anything but that string: a letter first
+# (not a number, 0x10, 1e3), and none of the words YAML 1.1 reads as booleans or null (PyYAML does).
+_BARE_KEY = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
+_RESERVED = frozenset("y n yes no on off true false null".split())
 
 
 def _key(key: str) -> str:
-    return key if key and set(key) <= _BARE_KEY and not key[0] == "-" else json.dumps(key)
+    return key if _BARE_KEY.fullmatch(key) and key.lower() not in _RESERVED else _scalar(key)
+
+
+# Characters YAML does not allow raw in a document, or reads as line breaks (U+0085, U+2028, U+2029).
+_NOT_PRINTABLE = re.compile(r"[^\t\n\r\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]")
 
 
 def _scalar(value: Any) -> str:
-    if isinstance(value, float) and value != value:  # NaN is not JSON; YAML spells it .nan
-        return ".nan"
-    return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, float):
+        if value != value:  # NaN is not JSON; YAML spells it .nan
+            return ".nan"
+        if value in (float("inf"), float("-inf")):  # JSON's Infinity would be read as a string
+            return ".inf" if value > 0 else "-.inf"
+        text = repr(value)
+        # YAML 1.1 (PyYAML) reads 1e-300 as a string: its floats need a '.' before the exponent.
+        mantissa, e, exponent = text.partition("e")
+        return f"{mantissa}.0e{exponent}" if e and "." not in mantissa else text
+    text = json.dumps(value, ensure_ascii=False)
+    return _NOT_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text) if isinstance(value, str) else text
 
 
 def dump(value: Mapping[str, Any]) -> str:

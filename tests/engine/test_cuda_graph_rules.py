@@ -64,7 +64,7 @@ def test_the_zoo_declares_every_recipe_graph_safe():
     registry = ganzoo.get_registry()
     image = DataInfo(shape=(1, 28, 28), num_classes=10, modality="image", value_range=(-1.0, 1.0))
     points = DataInfo(shape=(2,), modality="points")
-    zoo_recipes = [name for name in registry.names("recipe") if registry.entry("recipe", name).provider.startswith("ganzoo==")]
+    zoo_recipes = [name for name in registry.names("recipe") if registry.entry("recipe", name).provider.startswith("torch-ganzoo==")]
     assert len(zoo_recipes) >= 10
     for name in zoo_recipes:
         recipe = registry.get("recipe", name)

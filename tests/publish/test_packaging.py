@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from ganzoo.publish.store import source_model_dir
+from plugin_env import make_venv
 
 try:
     import tomllib
@@ -33,15 +34,13 @@ def test_a_wheel_install_samples_the_pretrained_zoo_without_the_source_tree(tmp_
     wheels = tmp_path / "wheels"
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(wheels),
                     str(ROOT)], check=True, capture_output=True, timeout=300)  # fmt: skip
-    (wheel,) = wheels.glob("ganzoo-*.whl")
+    (wheel,) = wheels.glob("torch_ganzoo-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert not any(n.startswith("plugins/") for n in names), "the example plugins must not be in ganzoo's wheel"
     assert any(n.endswith("share/ganzoo/model_cards/vanilla-mnist/model.safetensors") for n in names)
 
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(venv)], check=True,
-                   timeout=120)  # fmt: skip
-    python = venv / "bin" / "python"
+    python = make_venv(venv)  # sees this interpreter's torch; the wheel installed into it comes first
     subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheel)], check=True, capture_output=True,
                    timeout=300)  # fmt: skip
     probe = subprocess.run([str(python), "-c", "import ganzoo, ganzoo.publish.store as s; print(ganzoo.__file__); "

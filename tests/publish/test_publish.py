@@ -71,7 +71,7 @@ def test_safetensors_metadata_identifies_the_file(runs, tmp_path):
     assert all(isinstance(v, str) for v in metadata.values())
     assert json.loads(metadata["config"]) == json.loads((folder / "config.json").read_text())
     config = json.loads(metadata["config"])
-    assert config["generator"]["provider"] == f"ganzoo=={ganzoo.__version__}"
+    assert config["generator"]["provider"] == f"torch-ganzoo=={ganzoo.__version__}"
     assert config["training"]["steps"] == 10 and config["training"]["images_seen"] == 320
 
 
@@ -91,7 +91,7 @@ def test_model_card_front_matter_parses_and_holds_the_required_keys(runs, tmp_pa
     meta = yaml.safe_load(meta_text)
     assert REQUIRED_CARD_KEYS <= set(meta)
     assert meta["library_name"] == "ganzoo" and meta["license"] == "apache-2.0"
-    assert meta["pipeline_tag"] == "unconditional-image-generation" and meta["datasets"] == ["mnist"]
+    assert meta["pipeline_tag"] == "unconditional-image-generation" and meta["datasets"] == ["ylecun/mnist"]
     assert meta["model-index"][0]["name"] == "vanilla-mnist"
     for section in ("## How it was trained", "## Evaluation", "## How to use", "## Intended use and limitations"):
         assert section in body
@@ -115,7 +115,7 @@ def test_evaluation_results_go_into_the_card_under_their_pinned_names(runs, tmp_
     folder = publish_module.publish(run, to=tmp_path / "models", data_dir=runs / "data")
     meta, body = split_front_matter((folder / "README.md").read_text())
     metrics = yaml.safe_load(meta)["model-index"][0]["results"][0]["metrics"]
-    assert metrics == [{"type": "fid[lenet-mnist@0123abcd]", "name": "fid[lenet-mnist@0123abcd]", "value": 12.5, "verified": False}]
+    assert metrics == [{"type": "fid", "name": "fid[lenet-mnist@0123abcd]", "value": 12.5, "verified": False}]
     assert "| `fid[lenet-mnist@0123abcd]` | 12.5 | lower |" in body
 
 
@@ -236,18 +236,24 @@ def test_corrupt_weights_give_a_clear_error_without_a_traceback(runs, tmp_path, 
     assert not (tmp_path / "x.png").exists()
 
 
-def test_a_component_from_a_missing_plugin_names_the_distribution_to_install(runs, tmp_path):
+@pytest.mark.parametrize("provider, install", [
+    ("ganzoo-relativistic==0.3.1", "pip install ganzoo-relativistic==0.3.1"),
+    # Published before the rename: this project, never PyPI's unrelated ganzoo.
+    ("ganzoo==0.1.0", "pip install torch-ganzoo==0.1.0"),
+])  # fmt: skip
+def test_a_component_from_a_missing_plugin_names_the_distribution_to_install(runs, tmp_path, provider, install):
     folder = publish(runs, "vanilla-mnist", tmp_path)
 
     def foreign(tensors, metadata):
         config = json.loads(metadata["config"])
-        config["generator"].update(name="resnet-g", provider="ganzoo-relativistic==0.3.1")
+        config["generator"].update(name="resnet-g", provider=provider)
         metadata["config"] = json.dumps(config)
 
     _tamper(folder, foreign)
     (folder / "config.json").unlink()
-    with pytest.raises(GanzooError, match=r"pip install ganzoo-relativistic==0\.3\.1"):
+    with pytest.raises(GanzooError) as caught:
         ganzoo.load(folder / "model.safetensors")
+    assert caught.value.fix == install
 
 
 def test_sampling_a_conditional_model_by_class_and_its_errors(runs, tmp_path):
@@ -382,18 +388,26 @@ def test_sample_draws_from_a_training_run_as_from_its_published_model(runs, tmp_
     assert f"sample or evaluate its run directory ({run})" in result.output and "Traceback" not in result.output
 
 
-def test_loading_a_training_run_says_to_publish_it_first(runs, tmp_path):
+def test_load_takes_a_training_run_as_sample_does(runs, tmp_path):
+    """ganzoo.load(RUN_DIR) is the run's EMA generator: the one `ganzoo sample RUN_DIR` draws from and publish ships."""
     import shutil
 
-    with pytest.raises(GanzooError, match="is a training run, not a published model") as caught:
-        ganzoo.load(runs / "vanilla-mnist")
-    assert f"ganzoo publish {runs / 'vanilla-mnist'}" in caught.value.fix
-    running = tmp_path / "running"
-    shutil.copytree(runs / "vanilla-mnist", running)
-    info = json.loads((running / "run.json").read_text())
-    (running / "run.json").write_text(json.dumps({**info, "status": "running"}))
-    with pytest.raises(GanzooError, match="only a finished or interrupted run"):
-        ganzoo.load(running)
+    run = runs / "vanilla-mnist"
+    G = ganzoo.load(run)
+    published = ganzoo.load(publish(runs, "vanilla-mnist", tmp_path / "models"))
+    assert not G.training
+    z = torch.randn(8, G.latent_dim, generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        assert torch.equal(G(z), published(z))
+    assert ganzoo.load(str(run)).latent_dim == G.latent_dim  # a str path too
+    with pytest.raises(GanzooError, match="publish the run with --with-discriminator"):
+        load_model(run, with_discriminator=True)
+    early = tmp_path / "early"  # a run that has not written its first checkpoint
+    shutil.copytree(run, early)
+    (early / "checkpoint.pt").unlink()
+    with pytest.raises(GanzooError, match="is a training run without a checkpoint") as caught:
+        ganzoo.load(early)
+    assert f"ganzoo train --resume {early}" in caught.value.fix
 
 
 @pytest.mark.parametrize("bad", ["", "  ", None, 3])
@@ -464,3 +478,28 @@ def test_publishing_into_the_checkouts_own_model_folder_is_pointed_out(runs, tmp
     publish(runs, "vanilla-mnist", tmp_path / "elsewhere", name="mine", warn=warnings.append)
     assert not any("own model folder" in w for w in warnings)
     assert store.source_model_dir() != zoo  # only publish's view was redirected
+
+
+def test_publishing_by_default_in_a_checkout_never_writes_into_the_shipped_zoo(runs, tmp_path, monkeypatch):
+    """README's publish example run from the checkout's root must not add a model to model_cards/."""
+    checkout = tmp_path / "checkout"
+    zoo = checkout / "model_cards"
+    zoo.mkdir(parents=True)
+    monkeypatch.setattr(publish_module, "source_model_dir", lambda: zoo)
+    monkeypatch.chdir(checkout)
+    result = CliRunner().invoke(cli, ["publish", str(runs / "vanilla-mnist"), "--name", "mine",
+                                      "--data-dir", str(runs / "data")])  # fmt: skip
+    assert result.exit_code == 1 and "ganzoo's own zoo folder" in result.output and "--to DIR" in result.output
+    assert "Traceback" not in result.output and list(zoo.iterdir()) == []
+    result = CliRunner().invoke(cli, ["publish", str(runs / "vanilla-mnist"), "--name", "mine", "--to", "my-models",
+                                      "--data-dir", str(runs / "data")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (checkout / "my-models" / "mine" / "model.safetensors").is_file() and list(zoo.iterdir()) == []
+    # Outside a checkout the default stays ./model_cards.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = CliRunner().invoke(cli, ["publish", str(runs / "vanilla-mnist"), "--name", "mine",
+                                      "--data-dir", str(runs / "data")])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (elsewhere / "model_cards" / "mine" / "README.md").is_file()

@@ -48,7 +48,8 @@ def test_a_shipped_model_loads_samples_and_has_a_complete_card(name, tmp_path):
     assert result.exit_code == 0, result.output
     meta_text, body = split_front_matter((folder / "README.md").read_text())
     meta = yaml.safe_load(meta_text)
-    assert {"library_name", "license", "tags", "datasets", "model-index"} <= set(meta)
+    assert {"library_name", "license", "tags", "model-index"} <= set(meta)
+    assert ("datasets" in meta) == (model.info.modality == "image")  # the 2-D mixtures are no Hub dataset
     if model.info.modality == "image":
         assert meta["pipeline_tag"] == "unconditional-image-generation"
     metrics = meta["model-index"][0]["results"][0]["metrics"]
@@ -119,3 +120,22 @@ def test_every_regulariser_a_model_was_trained_with_is_in_its_card(name):
               "grad_clip": "gradient clipping", "d_warmup_steps": "discriminator warm-up steps"}  # fmt: skip
     for key, label in labels.items():
         assert (f"| {label}" in card) == bool(train.get(key)), (key, train.get(key))
+
+
+def test_list_models_lists_recipes_and_published_models_as_timm_does(tmp_path, monkeypatch):
+    names = ganzoo.list_models()
+    assert names == sorted(names) and {"vanilla-mnist", "toy-2d", "grid-25"} <= set(names)
+    assert ganzoo.list_models("*mnist*") == [n for n in names if "mnist" in n]
+    assert ganzoo.list_models("*", pretrained=True) == sorted(GENERATORS)  # extractors are no models to sample
+    assert "toy-2d" not in ganzoo.list_models(pretrained=True)
+    assert ganzoo.list_models("no-such-*") == []
+    # A published model outside the zoo, on GANZOO_MODEL_PATH, is listed (and loadable) by name.
+    import shutil
+
+    shutil.copytree(MODEL_DIR / "ring-8", tmp_path / "my-ring")
+    monkeypatch.setenv("GANZOO_MODEL_PATH", str(tmp_path))
+    assert "my-ring" in ganzoo.list_models("my-*", pretrained=True)
+    ganzoo.load("my-ring")
+    code = "import sys, ganzoo; ganzoo.list_models('*'); print('torch' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip() == "False", done.stderr
