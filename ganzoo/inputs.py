@@ -118,19 +118,22 @@ class GaussianInputs(InputSampler):
         super().__init__(data, generator)
         self.latent_dim = _latent_dim(generator)
 
+    def noise(self, n: int, generator: torch.Generator, device: Any = None) -> Tensor:
+        """``n`` noise vectors: what a subclass changes to draw other noise (uniform, truncated ...)."""
+        return torch.randn(n, self.latent_dim, device=device, generator=generator)
+
     def _labels_for_grid(self, n: int) -> Optional[Tensor]:
         return torch.arange(n) % self.data.num_classes if self.data.num_classes else None
 
     def sample(self, n: int, *, batch: Mapping[str, Tensor], generator: torch.Generator,
                device: torch.device) -> Inputs:  # fmt: skip
-        z = torch.randn(n, self.latent_dim, device=device, generator=generator)
-        return {"z": z, "labels": batch.get("label")}
+        return {"z": self.noise(n, generator, device), "labels": batch.get("label")}
 
     def fixed(self, n: int, *, generator: torch.Generator, device: torch.device,
               examples: Optional[Mapping[str, Tensor]] = None) -> Inputs:  # fmt: skip
         # A grid shows every class in turn: sample i has class i % num_classes.
         labels = self._labels_for_grid(n)
-        z = torch.randn(n, self.latent_dim, generator=generator).to(device)
+        z = self.noise(n, generator).to(device)
         return {"z": z, "labels": labels.to(device) if labels is not None else None}
 
     def request(self, n: int, *, generator: torch.Generator, labels: Optional[Tensor] = None,
@@ -138,9 +141,9 @@ class GaussianInputs(InputSampler):
                 interpolate: bool = False) -> Inputs:  # fmt: skip
         _refuse_codes(codes, "a Gaussian-noise generator")
         if interpolate:
-            ends = torch.randn(2, self.latent_dim, generator=generator)
+            ends = self.noise(2, generator)
             return {"z": slerp(ends[0], ends[1], n), "labels": labels}
-        return {"z": torch.randn(n, self.latent_dim, generator=generator), "labels": labels}
+        return {"z": self.noise(n, generator), "labels": labels}
 
     def call(self, generator: nn.Module, inputs: Mapping[str, Optional[Tensor]]) -> Any:
         # Positional, as the 1.x engine called every generator: forward(z, labels=None).
@@ -160,7 +163,7 @@ class ClassLabelInputs(GaussianInputs):
 
     def sample(self, n: int, *, batch: Mapping[str, Tensor], generator: torch.Generator,
                device: torch.device) -> Inputs:  # fmt: skip
-        z = torch.randn(n, self.latent_dim, device=device, generator=generator)
+        z = self.noise(n, generator, device)
         labels = torch.randint(self.data.num_classes, (n,), device=device, generator=generator)
         return {"z": z, "labels": labels}
 
