@@ -17,6 +17,8 @@ import click
 @click.option("--class", "--label", "class_", type=int, help="Class to draw (class-conditional models).")
 @click.option("--code", "codes", multiple=True, metavar="NAME=VALUE",
               help="Set a latent code (InfoGAN models): c0=3 fixes a code, c1=-2:2 sweeps it along each row. Repeatable.")
+@click.option("--input", "input_", type=click.Path(path_type=Path),
+              help="Image-to-image models: an image file or a folder of images to translate.")
 @click.option("--interpolate", is_flag=True, help="A strip walking the latent space between two noise vectors.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -24,7 +26,7 @@ import click
 @click.option("--force", is_flag=True, help="Overwrite existing output files (with --out-dir, also remove the "
                                            "numbered images of an earlier, larger draw).")
 def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path], out_dir: Optional[Path],
-                   class_: Optional[int], codes: tuple[str, ...], interpolate: bool, device: str,
+                   class_: Optional[int], codes: tuple[str, ...], input_: Optional[Path], interpolate: bool, device: str,
                    data_dir: Optional[Path], force: bool) -> None:
     """Draw samples from MODEL: a name from the zoo (ganzoo list marks recipes with weights), a published folder,
     a .safetensors file, a training run's directory (its EMA generator), or a model on the Hugging Face Hub,
@@ -37,6 +39,7 @@ def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path],
       ganzoo sample dcgan-mnist --interpolate --n 12 --seed 3
       ganzoo sample vanilla-mnist --n 100 --out-dir digits/
       ganzoo sample infogan-mnist --code c1=-2:2 --n 100
+      ganzoo sample my-pix2pix --input edges/ --out-dir translated/
       ganzoo sample hf://my-org/my-ring@main
     """
     from ganzoo.engine.runtime import resolve_device
@@ -57,6 +60,10 @@ def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path],
                           f"name it {out.with_suffix('.png')}")  # fmt: skip
     loaded = load_model(model, device=resolve_device(device), data_dir=data_dir)  # a run: its EMA generator
     name = loaded.config.get("name") or Path(model).resolve().stem
+    if input_ is not None:
+        paths = sampling.write_translations(loaded, input_, out=out, out_dir=out_dir, seed=seed, force=force)
+        click.echo(f"wrote {paths[0] if out_dir is None else f'{len(paths)} images to {out_dir}'}")
+        return
     labels = sampling.class_labels(loaded, class_, n)
     code_values = dict(_code(text) for text in codes)
     if out_dir is not None:

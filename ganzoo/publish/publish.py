@@ -139,11 +139,24 @@ def sample_picture(model: Any, *, seed: int = SAMPLE_SEED, count: int = SAMPLE_C
     info = model.info
     if info.modality == "points":
         return scatter_png(draw(model, n=2500, seed=seed), _reference_points(model.config, data_dir, registry))
+    if model.sampler.needs_examples:  # image-to-image: input | output | target on the held-out split
+        return _translation_picture(model, data_dir, registry)
     if model.conditional:
         count = info.num_classes * min(info.num_classes, 10)  # a square grid with one column per class
     labels = class_labels(model, None, count)
     columns = info.num_classes if labels is not None else None
     return grid_png(draw(model, n=count, seed=seed, labels=labels), info, nrow=columns)
+
+
+def _translation_picture(model: Any, data_dir: Any, registry: Any, count: int = 8) -> bytes:
+    """The card's grid of an image-to-image model: the first ``count`` test pairs, translated."""
+    from ganzoo.evaluation.evaluate import build_reference
+    from ganzoo.publish.sampling import draw, translation_grid
+
+    reference = build_reference(model.config["dataset"]["name"], model.config["dataset"]["params"], data_dir, registry)
+    examples = reference.batch_fields(torch.arange(min(count, len(reference))))
+    source = examples[model.sampler.field]
+    return translation_grid(model, source, draw(model, n=len(source), seed=SAMPLE_SEED, source=source), examples["image"])
 
 
 def _reference_points(config: dict[str, Any], data_dir: Any, registry: Any) -> Optional[torch.Tensor]:

@@ -127,3 +127,102 @@ def write_images(model: Any, out_dir: Path, *, n: int, seed: int, labels: Option
         if int(stale.stem) >= n:
             stale.unlink()
     return paths
+
+
+#: The files ``--input`` reads as images.
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
+
+
+def read_images(path: Path, info: Any) -> tuple[Tensor, list[str]]:
+    """The images to translate, from a file or a folder (sorted by name), as a batch in ``info``'s value range.
+
+    Every image must already have the model's size and channels (1: grayscale,
+    3: RGB); anything else -- a missing path, an empty folder, a file that is
+    not an image, another size -- is a SamplingError that names the file.
+    """
+    from PIL import Image, UnidentifiedImageError
+    from torchvision.transforms.functional import pil_to_tensor
+
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        if not files:
+            raise SamplingError(f"{path} holds no images", f"--input reads {', '.join(IMAGE_SUFFIXES)} files",
+                                "give a folder of images, or one image file")  # fmt: skip
+    elif path.is_file():
+        files = [path]
+    else:
+        raise SamplingError(f"--input {path} does not exist", "", "give an image file or a folder of images")
+    channels, height, width = info.shape
+    mode = {1: "L", 3: "RGB"}.get(channels)
+    images = []
+    for file in files:
+        try:
+            with Image.open(file) as opened:
+                opened.load()
+                image = opened
+        except (UnidentifiedImageError, OSError) as exc:
+            raise SamplingError(f"{file} is not an image ganzoo can read", f"{type(exc).__name__}: {exc}",
+                                "give PNG or JPEG files") from None  # fmt: skip
+        have = len(image.getbands()) - ("A" in image.getbands())
+        if image.mode == "P":
+            image, have = image.convert("RGB"), 3
+        if mode is None or have != channels:
+            raise SamplingError(f"{file} has {have} channel{'s' if have != 1 else ''}, but the model translates "
+                                f"{channels}-channel images", "its input images must look like the ones it was trained on",
+                                "convert the image (e.g. to grayscale for a 1-channel model)")  # fmt: skip
+        if image.size != (width, height):
+            raise SamplingError(f"{file} is {image.size[0]}x{image.size[1]} pixels, but the model translates "
+                                f"{width}x{height} images", "image-to-image models work at the size they were trained at",
+                                f"resize it to {width}x{height}")  # fmt: skip
+        images.append(pil_to_tensor(image.convert(mode)).float() / 255.0)
+    low, high = info.value_range
+    return torch.stack(images) * (high - low) + low, [file.stem for file in files]
+
+
+def _unit(images: Tensor, info: Any) -> Tensor:
+    """Images from ``info``'s value range to [0, 1], with 3 channels (so inputs and outputs tile together)."""
+    low, high = info.value_range
+    images = ((images.float() - low) / (high - low)).clamp(0, 1)
+    return images.repeat(1, 3, 1, 1) if images.shape[1] == 1 else images
+
+
+def write_translations(model: Any, inputs: Path, *, out: Optional[Path] = None, out_dir: Optional[Path] = None,
+                       seed: int = 0, force: bool = False) -> list[Path]:  # fmt: skip
+    """Translate the images at ``inputs``: a grid of input | output pairs (``out``) or one PNG per input (``out_dir``)."""
+    from ganzoo.engine.samples import grid_png
+
+    source_info = getattr(model.sampler, "source_info", None)
+    if source_info is None:
+        raise SamplingError("--input was given, but this model makes images from noise, not from images",
+                            "only image-to-image models translate inputs", "drop --input")  # fmt: skip
+    source, names = read_images(inputs, source_info)
+    translated = draw(model, n=len(source), seed=seed, source=source)
+    if out_dir is not None:
+        out_dir = Path(out_dir)
+        targets = [out_dir / f"{name}.png" for name in names]
+        clash = [t for t in targets if t.exists()]
+        if clash and not force:
+            raise SamplingError(f"{clash[0]} already exists", "ganzoo does not overwrite files unless asked",
+                                "pass --force, or choose another --out-dir")  # fmt: skip
+        for target, image in zip(targets, translated):
+            atomic_write_bytes(target, grid_png(image.unsqueeze(0), model.info, nrow=1))
+        return targets
+    out = Path(out) if out is not None else Path(f"{model.config.get('name') or 'model'}-translated.png")
+    _refuse_existing(out, force)
+    atomic_write_bytes(out, translation_grid(model, source, translated))
+    return [out]
+
+
+def translation_grid(model: Any, source: Tensor, translated: Tensor, target: Optional[Tensor] = None,
+                     per_row: int = 4) -> bytes:  # fmt: skip
+    """A PNG of input | output (| target) groups, ``per_row`` groups to a row."""
+    from ganzoo.engine.samples import grid_png
+    from ganzoo.specs import DataInfo
+
+    columns = [_unit(source, model.sampler.source_info), _unit(translated, model.info)]
+    if target is not None:
+        columns.append(_unit(target, model.info))
+    groups = torch.stack(columns, dim=1).flatten(0, 1)
+    unit = DataInfo(shape=(3, *model.info.shape[1:]), value_range=(0.0, 1.0))
+    return grid_png(groups, unit, nrow=len(columns) * min(per_row, len(source)))
