@@ -5,7 +5,8 @@ The public API is small:
 * ``hookimpl`` and the spec types (``GeneratorSpec`` ...), for plugin authors,
   with the torch-side contract in :mod:`ganzoo.objectives` (phases),
   :mod:`ganzoo.inputs` (generator inputs) and :mod:`ganzoo.augment`;
-* ``get_registry()``, to look up what the installed plugins provide;
+* ``get_registry()``, to look up what the installed plugins provide, and
+  ``build(kind, name, ...)`` to build one of them (a plugin wrapping another's);
 * ``train(...)``, to train any registered combination (imports torch on use);
 * ``load(NAME_OR_PATH)``, a published generator in eval mode (imports torch on use): a zoo
   name, a folder, a training run's directory, or ``hf://ORG/NAME`` on the Hugging Face Hub;
@@ -66,6 +67,7 @@ __all__ = [
     "NetworkSpec",
     "RecipeSpec",
     "__version__",
+    "build",
     "get_registry",
     "hookimpl",
     "lazy",
@@ -87,6 +89,25 @@ def train(*args: Any, **kwargs: Any) -> Any:
     from ganzoo.engine.api import train as _train
 
     return _train(*args, **kwargs)
+
+
+def build(kind: str, name: str, *args: Any, **params: Any) -> Any:
+    """Build a registered component by name, its defaults overridden by ``params``.
+
+    The public way for a plugin to build another plugin's component -- a
+    wrapper discriminator around any registered one, an objective that
+    composes another::
+
+        inner = ganzoo.build("discriminator", "dcgan-d", data, base_channels=32)
+
+    ``args`` are the builder's positional arguments (``data`` for networks,
+    ``data, generator`` for input samplers, ``root`` for datasets); unknown
+    parameters are a ``ConfigError`` in words.
+    """
+    from ganzoo.engine.build import build_component
+
+    spec = get_registry().get(kind, name)
+    return build_component(kind, spec, {**dict(spec.defaults), **params}, *args)
 
 
 def load(name_or_path: Any, **kwargs: Any) -> Any:
