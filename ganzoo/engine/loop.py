@@ -28,6 +28,7 @@ from torch import Tensor, nn
 
 from ganzoo.data import InMemoryData, StreamingData
 from ganzoo.engine import checkpoint as ckpt
+from ganzoo.engine import health
 from ganzoo.engine.batches import BatchSource
 from ganzoo.engine.config import RESUMABLE_KEYS
 from ganzoo.engine.cuda_graph import Batch, GraphedIteration, graph_blocker
@@ -355,6 +356,7 @@ def training_loop(
 
     def save_checkpoint(name: str = ckpt.CHECKPOINT_NAME) -> float:
         """Write the state (rank 0 only); returns the wall time it records."""
+        health.check_weights({"G": G, "D": D, "G_ema": ema}, step, run_dir)  # never a non-finite checkpoint
         wall_time = wall_time_before + (time.perf_counter() - started)
         state = {
             "config_digest": config_digest,
@@ -436,16 +438,7 @@ def training_loop(
     def check_finite(d_loss: Optional[Tensor], g_loss: Optional[Tensor]) -> None:
         bad = [name for name, value in (("D", d_loss), ("G", g_loss)) if value is not None and not math.isfinite(value.item())]
         if bad:
-            # Resuming cannot change learning rates or precision, so the way on is a new run.
-            kept = (f"the last good checkpoint, {run_dir / ckpt.CHECKPOINT_NAME}, stays for sampling and eval"
-                    if (run_dir / ckpt.CHECKPOINT_NAME).is_file() else "no checkpoint had been written yet")  # fmt: skip
-            raise TrainingError(
-                f"the {' and '.join(bad)} loss became non-finite at step {step}",
-                "training diverged (a learning rate too high, fp16 overflow, or a loss that needs "
-                f"a penalty); {kept}",
-                "start a new run with lower learning rates (--set train.lr_g=... --set train.lr_d=...), "
-                "or with --precision fp32 or bf16 if this one used fp16",
-            )
+            raise health.loss_divergence(bad, step, run_dir)
 
     # On CUDA a per-step .item() would stall the GPU; there we check at logging steps only.
     check_every_step = device.type == "cpu"
