@@ -4,7 +4,7 @@ Run directory layout::
 
     RUN_DIR/
       config.json        the resolved configuration (what --resume continues)
-      run.json           status (running/finished/interrupted/failed/diverged), versions, hardware, timings
+      run.json           status (running/finished/interrupted/failed/diverged/collapsed), versions, timings
       metrics.jsonl      one JSON object per logging step
       checkpoint.pt      the latest checkpoint (atomic; weights_only-loadable)
       samples/           step-NNNNNNN.png grids of fixed noise, and final.png
@@ -38,7 +38,7 @@ from ganzoo.engine.config import (
 )
 from ganzoo.engine.loop import Distributed, Interrupted, TrainResult, training_loop
 from ganzoo.engine.report import Reporter
-from ganzoo.engine.health import Diverged
+from ganzoo.engine.health import outcome
 from ganzoo.engine.run_directory import Replacement, RunLock, check_new_run_dir, check_resumable
 from ganzoo.engine.runtime import configure_backends, resolve_device, to_channels_last
 from ganzoo.errors import ConfigError, GanzooError, RunDirectoryError, UnknownNameError
@@ -205,13 +205,12 @@ def train(
             if dist.is_main and records_written:
                 # Without a checkpoint of its own the new run has nothing worth keeping: an
                 # overwritten run comes back; otherwise the failure is recorded in run.json.
-                # A diverged run is kept whatever it has: its config and metrics are the evidence.
-                diverged = isinstance(exc, Diverged)
-                keep_new = diverged or (run_dir / ckpt.CHECKPOINT_NAME).is_file()
+                # A diverged or collapsed run is kept whatever it has: its config and metrics are the evidence.
+                status, fields = outcome(exc)
+                keep_new = status != "failed" or (run_dir / ckpt.CHECKPOINT_NAME).is_file()
                 if keep_new or replacement.aside is None:
-                    _write_run_info(run_dir, "diverged" if diverged else "failed", config, device, dist,
-                                    error=f"{type(exc).__name__}: {exc}",
-                                    **({"diverged_at_step": exc.step} if diverged else {}))  # fmt: skip
+                    _write_run_info(run_dir, status, config, device, dist, error=f"{type(exc).__name__}: {exc}",
+                                    **fields)  # fmt: skip
                 replacement.finish(keep_new=keep_new)
             if created_group:
                 leave_process_group(dist, wait_for_others=False)
@@ -644,9 +643,12 @@ def _write_run_info(run_dir: Path, status: str, config: dict[str, Any], device: 
         environment=environment(device),
         error=error,
     )
+    info.pop("collapse", None)  # an earlier segment's; this one's comes with its result or fields
     if result is not None:
         info.update(step=result.step, images_seen=result.images_seen, wall_time_s=round(result.wall_time, 3),
                     last_stats=result.last_stats or info.get("last_stats", {}), cuda_graph=result.cuda_graph)  # fmt: skip
+        if result.collapse is not None:
+            info["collapse"] = result.collapse
     else:  # running again, or failed: where an earlier stop left off no longer describes the run
         for key in ("step", "images_seen", "wall_time_s", "last_stats", "cuda_graph", "diverged_at_step"):
             info.pop(key, None)

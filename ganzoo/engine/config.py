@@ -59,6 +59,7 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "eval_every": 0,  # steps between evaluations (FID/KID or mode coverage) with best-checkpoint tracking; 0 = off
     "eval_samples": 10000,  # generated samples per evaluation
     "ddp_check": False,  # multi-process runs: verify every step that all ranks hold identical weights
+    "stop_on_collapse": False,  # stop (exit 1) once training looks collapsed, not only warn (docs/reliability.md)
 }
 
 #: Keys that may change when resuming: they do not change what is learned, though
@@ -78,6 +79,8 @@ RESUMABLE_KEYS = {
     "eval_every",
     "eval_samples",
     "ddp_check",
+    # Only whether a collapsed run stops; also keeps configs written before the key existed resumable.
+    "stop_on_collapse",
 }
 
 CHOICES = {

@@ -62,6 +62,7 @@ class TrainResult:
     last_stats: dict[str, Any]
     generator: nn.Module  # the EMA generator when EMA is on, in eval mode
     cuda_graph: str = "not used"  # "replayed" when iterations ran as one CUDA graph, else why not
+    collapse: Optional[dict[str, Any]] = None  # when training looked collapsed: health.CollapseDetector's report
 
 
 EVAL_LOG_NAME = "eval.jsonl"
@@ -516,6 +517,7 @@ def training_loop(
     started = time.perf_counter()
     last_log_time, last_log_images = started, images_seen
     last_stats: dict[str, Any] = {}
+    collapse = health.CollapseDetector(start_step=step)
     d_terms = None
     d_loss = g_loss = None
     reporter.start(total_steps, step, config.get("recipe") or config["generator"]["name"])
@@ -547,7 +549,7 @@ def training_loop(
                 interrupted.result = TrainResult(
                     run_dir=run_dir, step=step, images_seen=images_seen, last_stats=last_stats,
                     wall_time=saved_wall_time, generator=(ema if ema is not None else G).eval(),
-                    cuda_graph=graph_use(),
+                    cuda_graph=graph_use(), collapse=collapse.report,
                 )  # fmt: skip
                 raise interrupted
             if d_steps < d_warmup_steps:  # discriminator warm-up: D steps alone, on fakes made without a graph
@@ -587,6 +589,10 @@ def training_loop(
                     with metrics_path.open("a", encoding="utf-8") as handle:
                         handle.write(json.dumps(last_stats) + "\n")
                 reporter.update(last_stats)
+                if collapse.observe(step, last_stats["d_loss"], last_stats["g_loss"]):
+                    reporter.message(collapse.warning())
+                if train["stop_on_collapse"] and dist.any(collapse.report is not None, device):
+                    raise collapse.error(step, run_dir)
             if step % train["sample_every"] == 0 and step != total_steps:
                 save_samples(f"step-{step:07d}.png")
             if step % train["checkpoint_every"] == 0 and step != total_steps:
@@ -614,6 +620,7 @@ def training_loop(
         last_stats=last_stats,
         generator=final.eval(),
         cuda_graph=graph_use(),
+        collapse=collapse.report,
     )
 
 
