@@ -56,6 +56,8 @@ def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path],
         loaded = load_run_model(model, device=resolve_device(device), data_dir=data_dir)
     else:
         loaded = load_model(model, device=resolve_device(device))
+    # The default output is a file in the current directory: a model's name was checked to be a plain
+    # name when its config was read (ganzoo.untrusted), and a run's is its own directory's name.
     name = loaded.config.get("name") or Path(model).resolve().stem
     labels = sampling.class_labels(loaded, class_, n)
     if out_dir is not None:

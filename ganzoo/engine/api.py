@@ -43,6 +43,7 @@ from ganzoo.engine.run_directory import Replacement, RunLock, check_new_run_dir,
 from ganzoo.engine.runtime import configure_backends, resolve_device, to_channels_last
 from ganzoo.errors import ConfigError, GanzooError, RunDirectoryError, UnknownNameError
 from ganzoo.specs import DataInfo
+from ganzoo.untrusted import install_advice
 
 CONFIG_NAME = "config.json"
 RUN_INFO_NAME = "run.json"
@@ -433,11 +434,10 @@ def _check_components_installed(run_dir: Path, config: dict[str, Any], registry:
                 provider = str(json.loads((run_dir / RUN_INFO_NAME).read_text(encoding="utf-8"))["providers"][kind])
             except (OSError, ValueError, KeyError, TypeError):
                 raise unknown from None  # a run from before providers were recorded: the plain error
-            raise ConfigError(
-                f"this run needs the {kind} {name!r}, which no installed plugin provides",
-                f"it was trained with {provider}",
-                f"pip install {provider}" if "==" in provider else "install the plugin that provides it",
-            ) from None
+            # run.json can be edited: its provider becomes a pip line only if it is a plain requirement.
+            why, fix = install_advice(provider, "trained")
+            raise ConfigError(f"this run needs the {kind} {name!r}, which no installed plugin provides", why,
+                              fix) from None  # fmt: skip
 
 
 def _default_run_dir(config: dict[str, Any]) -> Path:

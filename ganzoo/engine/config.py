@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
 from ganzoo.errors import ConfigError
+from ganzoo.untrusted import check_config_names
 
 COMPONENT_KINDS = ("generator", "discriminator", "loss", "dataset")
 SECTIONS = ("train",) + COMPONENT_KINDS
@@ -335,6 +336,8 @@ def check_saved_config(config: Any) -> None:
             problem,
             "restore the run's config.json (a run cannot continue from an edited one)",
         )
+    # Names in it reach the registry, messages, model folders and commands: they must be names.
+    check_config_names(config, "the run's config.json", ConfigError)
 
 
 _KIND_WORDS = {bool: "true or false", int: "a number", float: "a number", str: "a string", list: "a list"}

@@ -394,6 +394,7 @@ def training_loop(
     def evaluate_now() -> None:
         """Score the sampling generator; keep the checkpoint with the lowest primary metric."""
         nonlocal best, last_evaluated
+        health.check_weights({"G": G, "D": D, "G_ema": ema}, step, run_dir)  # on every rank, as a checkpoint would
         if not main or evaluator is None or stop_requested.is_set():
             return  # a stop was asked for: the checkpoint comes first
         if last_evaluated == step:

@@ -22,6 +22,7 @@ from typing import Any, Optional, Sequence
 import torch
 from torch import Tensor, nn
 
+from ganzoo.engine.health import refuse_non_finite_samples
 from ganzoo.errors import GanzooError
 from ganzoo.specs import DataInfo
 
@@ -90,7 +91,7 @@ def generate(generator: nn.Module, count: int, *, seed: int, device: torch.devic
         z = torch.randn(min(batch_size, count - start), generator.latent_dim, generator=noise).to(device)
         y = labels[start:start + len(z)].to(device) if labels is not None else None
         chunks.append(generator(z, y).float().cpu())
-    return torch.cat(chunks), labels
+    return refuse_non_finite_samples(torch.cat(chunks), EvaluationError), labels
 
 
 def to_unit_range(images: Tensor, info: DataInfo) -> Tensor:

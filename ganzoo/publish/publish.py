@@ -18,6 +18,7 @@ import torch
 
 import ganzoo
 from ganzoo.engine import checkpoint as ckpt
+from ganzoo.engine.health import refuse_non_finite
 from ganzoo.errors import GanzooError
 from ganzoo.publish.card import model_card
 from ganzoo.publish.load import MODEL_FORMAT, MODEL_FORMAT_VERSION, load_model
@@ -89,6 +90,7 @@ def publish(run_dir: str | Path, *, name: Optional[str] = None, to: str | Path |
     tensors = {f"generator.{k}": v for k, v in weights.items()}
     if with_discriminator:
         tensors.update({f"discriminator.{k}": v for k, v in state["discriminator"].items()})
+    refuse_non_finite(tensors, "the weights to publish", checkpoint_file, PublishError)
     model_config = _model_config(name, config, run_info, state, info, registry, bool(state["ema"]), with_discriminator,
                                  evaluation, checkpoint_file.name)  # fmt: skip
     metadata = {"format": "pt", "ganzoo_version": ganzoo.__version__, "config": json.dumps(model_config, sort_keys=True),

@@ -9,6 +9,7 @@ import torch
 from torch import Tensor
 
 from ganzoo.engine.checkpoint import atomic_write_bytes
+from ganzoo.engine.health import refuse_non_finite_samples
 from ganzoo.errors import GanzooError
 
 
@@ -64,7 +65,7 @@ def draw(model: Any, *, n: int, seed: int, labels: Optional[Tensor] = None, inte
     for start in range(0, n, 500):
         y = labels[start:start + 500].to(device) if labels is not None else None
         chunks.append(generator(z[start:start + 500].to(device), y).float().cpu())
-    return torch.cat(chunks)
+    return refuse_non_finite_samples(torch.cat(chunks), SamplingError)
 
 
 def _refuse_existing(path: Path, force: bool) -> None:
