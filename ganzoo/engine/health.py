@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Type
 
@@ -29,6 +28,9 @@ from ganzoo.errors import GanzooError, TrainingError
 _NEW_RUN_FIX = ("start a new run with lower learning rates (--set train.lr_g=... --set train.lr_d=...), "
                 "or with --precision fp32 or bf16 if this one used fp16")  # fmt: skip
 _WHY_DIVERGED = "training diverged (a learning rate too high, fp16 overflow, or a loss that needs a penalty)"
+#: What the fix says where diverged weights are about to be used (sampled, evaluated, published).
+_EARLIER_WEIGHTS_FIX = ("use weights from before the run diverged (an earlier checkpoint or its best.pt), "
+                        "or train again with lower learning rates")  # fmt: skip
 
 
 class Diverged(TrainingError):
@@ -83,8 +85,7 @@ def refuse_non_finite(tensors: Mapping[str, Tensor], what: str, source: object, 
             f"{what} in {source} are not finite",
             f"{len(bad)} of {len(tensors)} tensors, such as {bad[0]!r}, hold NaN or infinite values: "
             "the training run they come from diverged",
-            "use weights from before the run diverged (an earlier checkpoint or its best.pt), "
-            "or train again with lower learning rates",
+            _EARLIER_WEIGHTS_FIX,
         )
 
 
@@ -95,8 +96,7 @@ def refuse_non_finite_samples(samples: Tensor, error: Type[GanzooError]) -> Tens
         raise error(
             f"{bad} of {len(samples)} generated samples are not finite",
             "the generator's outputs overflow, even where its weights are finite: the training run diverged",
-            "use weights from before the run diverged (an earlier checkpoint or its best.pt), "
-            "or train again with lower learning rates",
+            _EARLIER_WEIGHTS_FIX,
         )
     return samples
 

@@ -57,6 +57,19 @@ def test_a_run_diverging_at_step_1_keeps_no_checkpoint_but_its_config_metrics_an
     assert "non-finite" in info["error"]
 
 
+def test_a_diverged_generator_is_not_evaluated_during_training(tmp_path, tiny_mnist_root):
+    evaluated = []
+
+    def evaluator(generator):
+        evaluated.append(non_finite_networks({"G": generator}))
+        return {"score": 1.0, "primary": "score"}
+
+    overrides = {**G_OVERFLOWS, "train.eval_every": 1, "train.checkpoint_every": 100}
+    with pytest.raises(Diverged, match="non-finite by step 1"):
+        train_tiny(tmp_path / "run", tiny_mnist_root, steps=5, overrides=overrides, evaluator=evaluator)
+    assert evaluated == [] and not (tmp_path / "run" / "best.pt").exists()
+
+
 class _NanGradientLoss(NonSaturatingLoss):
     """Non-saturating, but from the ``nan_after``-th generator step on G's loss is finite and its gradient NaN."""
 
