@@ -124,12 +124,15 @@ def resolve_model(name_or_path: str | Path) -> Path:
         if path.is_dir() and not (path / WEIGHTS_NAME).is_file():
             status = _run_status(path)
             if status is not None:
-                raise ModelNotFoundError(
-                    f"{path} is a training run, not a published model",
-                    f"it has no {WEIGHTS_NAME}; its status is {status!r}",
-                    f"publish it first (ganzoo publish {path} --name NAME), then use the folder that prints"
-                    if status in ("finished", "interrupted") else "only a finished or interrupted run can be published",
-                )
+                if status == "diverged" and not (path / "checkpoint.pt").is_file():
+                    fix = ("it diverged before its first checkpoint, so it has no weights: its run.json and "
+                           "metrics.jsonl show what happened; train again with lower learning rates")  # fmt: skip
+                elif status in ("finished", "interrupted"):
+                    fix = f"publish it first (ganzoo publish {path} --name NAME), then use the folder that prints"
+                else:
+                    fix = "only a finished or interrupted run can be published"
+                raise ModelNotFoundError(f"{path} is a training run, not a published model",
+                                         f"it has no {WEIGHTS_NAME}; its status is {status!r}", fix)  # fmt: skip
             raise ModelNotFoundError(
                 f"{path} is not a published model", f"it has no {WEIGHTS_NAME}",
                 "give a folder written by `ganzoo publish`, a .safetensors file, or a model name",

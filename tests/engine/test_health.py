@@ -55,6 +55,8 @@ def test_a_run_diverging_at_step_1_keeps_no_checkpoint_but_its_config_metrics_an
     info = json.loads((run / "run.json").read_text())
     assert info["status"] == "diverged" and info["diverged_at_step"] == 1
     assert "non-finite" in info["error"]
+    result = CliRunner().invoke(cli, ["sample", str(run), "--out", str(tmp_path / "x.png")])
+    assert result.exit_code == 1 and "diverged before its first checkpoint, so it has no weights" in result.output
 
 
 def test_a_diverged_generator_is_not_evaluated_during_training(tmp_path, tiny_mnist_root):
