@@ -59,6 +59,8 @@ def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path],
         raise SampleError(f"--out {out} is not a .png file", "ganzoo writes sample grids as PNG",
                           f"name it {out.with_suffix('.png')}")  # fmt: skip
     loaded = load_model(model, device=resolve_device(device), data_dir=data_dir)  # a run: its EMA generator
+    # The default output is a file in the current directory: a model's name was checked to be a plain
+    # name when its config was read (ganzoo.untrusted), and a run's is its own directory's name.
     name = loaded.config.get("name") or Path(model).resolve().stem
     if input_ is not None:
         paths = sampling.write_translations(loaded, input_, out=out, out_dir=out_dir, seed=seed, force=force)

@@ -90,6 +90,9 @@ def train_command(recipe: Optional[str], generator: Optional[str], discriminator
             f"done: {result.step} steps, {result.images_seen / 1000:.1f} kimg in {result.wall_time:.0f}s; "
             f"samples in {result.run_dir / 'samples'}, checkpoint {result.run_dir / 'checkpoint.pt'}"
         )
+    if result.collapse is not None:  # said during training too; repeated where a user looks last
+        click.echo(f"warning: training looked collapsed from step {result.collapse['since_step']} "
+                   f"({result.collapse['sign']}); see 'collapse' in {result.run_dir / 'run.json'}", err=True)  # fmt: skip
 
 
 def _args_without_nproc(ctx: click.Context) -> list[str]:

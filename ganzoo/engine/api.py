@@ -4,7 +4,7 @@ Run directory layout::
 
     RUN_DIR/
       config.json        the resolved configuration (what --resume continues)
-      run.json           status (running/finished/interrupted/failed), versions, hardware, timings
+      run.json           status (running/finished/interrupted/failed/diverged/collapsed), versions, timings
       metrics.jsonl      one JSON object per logging step
       checkpoint.pt      the latest checkpoint (atomic; weights_only-loadable)
       samples/           step-NNNNNNN.png grids of fixed noise, and final.png
@@ -55,10 +55,12 @@ from ganzoo.engine.build import (
 )
 from ganzoo.engine.loop import Distributed, Interrupted, TrainResult, training_loop
 from ganzoo.engine.report import Reporter
-from ganzoo.engine.run_directory import Replacement, RunLock, check_new_run_dir
+from ganzoo.engine.health import outcome
+from ganzoo.engine.run_directory import Replacement, RunLock, check_new_run_dir, check_resumable
 from ganzoo.engine.runtime import configure_backends, resolve_device, to_channels_last
 from ganzoo.errors import ConfigError, GanzooError, RunDirectoryError, UnknownNameError
 from ganzoo.specs import DataInfo
+from ganzoo.untrusted import install_advice
 
 CONFIG_NAME = "config.json"
 RUN_INFO_NAME = "run.json"
@@ -225,10 +227,13 @@ def train(
             if dist.is_main and records_written:
                 # Without a checkpoint of its own the new run has nothing worth keeping: an
                 # overwritten run comes back; otherwise the failure is recorded in run.json.
-                new_run_has_checkpoint = (run_dir / ckpt.CHECKPOINT_NAME).is_file()
-                if new_run_has_checkpoint or replacement.aside is None:
-                    _write_run_info(run_dir, "failed", config, device, dist, error=f"{type(exc).__name__}: {exc}")
-                replacement.finish(keep_new=new_run_has_checkpoint)
+                # A diverged or collapsed run is kept whatever it has: its config and metrics are the evidence.
+                status, fields = outcome(exc)
+                keep_new = status != "failed" or (run_dir / ckpt.CHECKPOINT_NAME).is_file()
+                if keep_new or replacement.aside is None:
+                    _write_run_info(run_dir, status, config, device, dist, error=f"{type(exc).__name__}: {exc}",
+                                    **fields)  # fmt: skip
+                replacement.finish(keep_new=keep_new)
             if created_group:
                 leave_process_group(dist, wait_for_others=False)
             raise
@@ -289,6 +294,7 @@ def resolve_run(registry: Any, recipe: Optional[str], components: Mapping[str, O
                 "drop --out (to copy a run elsewhere, copy its directory first and resume the copy)",
             )
         run_dir = Path(resume)
+        check_resumable(run_dir)
         return resumed_config(_read_run_config(run_dir, registry), overrides), run_dir
     file_names, file_overrides = load_config_file(Path(config_file)) if config_file else ({}, [])
     file_recipe = file_names.pop("recipe", None)
@@ -476,11 +482,10 @@ def _check_components_installed(run_dir: Path, config: dict[str, Any], registry:
                 provider = str(json.loads((run_dir / RUN_INFO_NAME).read_text(encoding="utf-8"))["providers"][key])
             except (OSError, ValueError, KeyError, TypeError):
                 raise unknown from None  # a run from before providers were recorded: the plain error
-            raise ConfigError(
-                f"this run needs the {kind} {name!r}, which no installed plugin provides",
-                f"it was trained with {provider}",
-                f"pip install {provider}" if "==" in provider else "install the plugin that provides it",
-            ) from None
+            # run.json can be edited: its provider becomes a pip line only if it is a plain requirement.
+            why, fix = install_advice(provider, "trained")
+            raise ConfigError(f"this run needs the {kind} {name!r}, which no installed plugin provides", why,
+                              fix) from None  # fmt: skip
 
 
 def _default_run_dir(config: dict[str, Any]) -> Path:
@@ -549,7 +554,8 @@ def _git_commit() -> Optional[str]:
 
 def _write_run_info(run_dir: Path, status: str, config: dict[str, Any], device: torch.device, dist: Distributed,
                     result: Optional[TrainResult] = None, error: str = "", data_info: Optional[DataInfo] = None,
-                    providers: Optional[dict[str, str]] = None) -> None:
+                    providers: Optional[dict[str, str]] = None, **fields: Any) -> None:
+    """Create or update run.json; ``fields`` are further keys to record (``diverged_at_step`` ...)."""
     path = run_dir / RUN_INFO_NAME
     try:
         info = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
@@ -569,10 +575,14 @@ def _write_run_info(run_dir: Path, status: str, config: dict[str, Any], device: 
         environment=environment(device),
         error=error,
     )
+    info.pop("collapse", None)  # an earlier segment's; this one's comes with its result or fields
     if result is not None:
         info.update(step=result.step, images_seen=result.images_seen, wall_time_s=round(result.wall_time, 3),
                     last_stats=result.last_stats or info.get("last_stats", {}), cuda_graph=result.cuda_graph)  # fmt: skip
+        if result.collapse is not None:
+            info["collapse"] = result.collapse
     else:  # running again, or failed: where an earlier stop left off no longer describes the run
-        for key in ("step", "images_seen", "wall_time_s", "last_stats", "cuda_graph"):
+        for key in ("step", "images_seen", "wall_time_s", "last_stats", "cuda_graph", "diverged_at_step"):
             info.pop(key, None)
+    info.update(fields)
     ckpt.atomic_write_bytes(path, (json.dumps(info, indent=2) + "\n").encode())

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
 from ganzoo.errors import ConfigError
+from ganzoo.untrusted import check_config_names
 
 COMPONENT_KINDS = ("generator", "discriminator", "loss", "dataset")
 #: Components every configuration has, but runs before contract 2 did not record.
@@ -77,6 +78,7 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "weight_decay_g": 0.0,  # L2 weight decay of G's optimizer
     "weight_decay_d": 0.0,  # L2 weight decay of D's optimizer
     "augment": "",  # a registered augmentation applied to everything D sees (e.g. diffaugment); "" = none
+    "stop_on_collapse": False,  # stop (exit 1) once training looks collapsed, not only warn (docs/reliability.md)
 }
 
 #: Train keys added with contract 2, at the values runs before it trained with: a
@@ -100,6 +102,8 @@ RESUMABLE_KEYS = {
     "eval_every",
     "eval_samples",
     "ddp_check",
+    # Only whether a collapsed run stops; also keeps configs written before the key existed resumable.
+    "stop_on_collapse",
 }
 
 CHOICES = {
@@ -459,6 +463,8 @@ def check_saved_config(config: Any) -> None:
             problem,
             "restore the run's config.json (a run cannot continue from an edited one)",
         )
+    # Names in it reach the registry, messages, model folders and commands: they must be names.
+    check_config_names(config, "the run's config.json", ConfigError)
 
 
 _KIND_WORDS = {bool: "true or false", int: "a number", float: "a number", str: "a string", list: "a list"}

@@ -27,6 +27,7 @@ from torch import Tensor, nn
 from ganzoo.augment import Augment
 from ganzoo.data import InMemoryData, StreamingData
 from ganzoo.engine import checkpoint as ckpt
+from ganzoo.engine import health
 from ganzoo.engine.batches import BatchSource
 from ganzoo.engine.config import weights_config
 from ganzoo.engine.cuda_graph import GraphedIteration, graph_blocker, graph_parts
@@ -63,6 +64,7 @@ class TrainResult:
     last_stats: dict[str, Any]
     generator: nn.Module  # the EMA generator when EMA is on, in eval mode
     cuda_graph: str = "not used"  # "replayed" when iterations ran as one CUDA graph, else why not
+    collapse: Optional[dict[str, Any]] = None  # when training looked collapsed: health.CollapseDetector's report
 
 
 EVAL_LOG_NAME = "eval.jsonl"
@@ -300,18 +302,14 @@ def training_loop(
     )  # fmt: skip
 
     def nonfinite(phase_names: Sequence[str], at_step: int) -> TrainingError:
-        """The divergence error: which phases' losses, where, and what is kept."""
+        """The divergence error: which phases' losses, the networks they update, where, and what is kept."""
         updated = sorted({name for phase in phases if phase.name in phase_names for name in phase.updates})
-        # Resuming cannot change learning rates or precision, so the way on is a new run.
-        kept = (f"the last good checkpoint, {run_dir / ckpt.CHECKPOINT_NAME}, stays for sampling and eval"
-                if (run_dir / ckpt.CHECKPOINT_NAME).is_file() else "no checkpoint had been written yet")  # fmt: skip
-        return TrainingError(
-            f"the {' and '.join(phase_names)} loss became non-finite at step {at_step}",
-            f"training diverged in phase {', '.join(phase_names)} (updating {', '.join(updated)}: a learning rate "
-            f"too high, fp16 overflow, or a loss that needs a penalty); {kept}",
-            "start a new run with lower learning rates (--set train.lr_g=... --set train.lr_d=...), "
-            "or with --precision fp32 or bf16 if this one used fp16",
-        )
+        return health.loss_divergence(phase_names, at_step, run_dir, updated=updated)
+
+    def check_weights() -> None:
+        """No non-finite network or EMA is ever checkpointed or evaluated (one reduction per network)."""
+        health.check_weights({**networks.modules(), **{f"{name}_ema": ema for name, ema in networks.emas.items()}},
+                             step, run_dir)  # fmt: skip
 
     # On CUDA a per-step .item() would stall the GPU; there the losses are checked at logging steps only.
     runner = PhaseRunner(objective=objective, phases=phases, networks=networks, sampler=sampler, precision=precision,
@@ -327,6 +325,7 @@ def training_loop(
 
     def save_checkpoint(name: str = ckpt.CHECKPOINT_NAME) -> float:
         """Write the state (rank 0 only); returns the wall time it records."""
+        check_weights()  # never a non-finite checkpoint
         wall_time = wall_time_before + (time.perf_counter() - started)
         state = {
             "config_digest": config_digest,
@@ -359,6 +358,7 @@ def training_loop(
     def evaluate_now() -> None:
         """Score the sampling generator; keep the checkpoint with the lowest primary metric."""
         nonlocal best, last_evaluated
+        check_weights()  # on every rank, as a checkpoint would
         if not main or evaluator is None or stop_requested.is_set():
             return  # a stop was asked for: the checkpoint comes first
         if last_evaluated == step:
@@ -433,6 +433,7 @@ def training_loop(
     last_log_time, last_log_images = started, images_seen
     last_stats: dict[str, Any] = {}
     last: dict[str, PhaseRecord] = {}  # each phase's latest record, in the order phases are declared
+    collapse = health.CollapseDetector(start_step=step)
     reporter.start(total_steps, step, config.get("recipe") or config["generator"]["name"])
     if rng_note:
         reporter.message(rng_note)
@@ -462,6 +463,7 @@ def training_loop(
                 interrupted.result = TrainResult(
                     run_dir=run_dir, step=step, images_seen=images_seen, last_stats=last_stats,
                     wall_time=saved_wall_time, generator=networks.sampling("G").eval(), cuda_graph=graph_use(),
+                    collapse=collapse.report,
                 )  # fmt: skip
                 raise interrupted
             if d_steps < d_warmup_steps:  # discriminator warm-up: its phases alone, once each, eagerly
@@ -497,6 +499,12 @@ def training_loop(
                     with metrics_path.open("a", encoding="utf-8") as handle:
                         handle.write(json.dumps(last_stats) + "\n")
                 reporter.update(last_stats)
+                # The losses of a D and a G phase, when the objective has them (every contract-1 loss does).
+                if "d_loss" in last_stats and "g_loss" in last_stats and collapse.observe(
+                        step, last_stats["d_loss"], last_stats["g_loss"]):  # fmt: skip
+                    reporter.message(collapse.warning())
+                if train["stop_on_collapse"] and dist.any(collapse.report is not None, device):
+                    raise collapse.error(step, run_dir)
             if step % train["sample_every"] == 0 and step != total_steps:
                 save_samples(f"step-{step:07d}.png")
             if step % train["checkpoint_every"] == 0 and step != total_steps:
@@ -523,6 +531,7 @@ def training_loop(
         last_stats=last_stats,
         generator=networks.sampling("G").eval(),
         cuda_graph=graph_use(),
+        collapse=collapse.report,
     )
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
+import json
 import os
+import shlex
 import shutil
 import socket
 from pathlib import Path
-from typing import IO, Optional
+from typing import IO, Any, Optional
 
 from ganzoo.errors import RunDirectoryError
 
@@ -37,10 +39,13 @@ def check_new_run_dir(run_dir: Path, overwrite: bool) -> None:
     if not (run_dir.is_dir() and any(run_dir.iterdir())):
         return
     if not overwrite:
+        diverged = diverged_at(run_dir)
         raise RunDirectoryError(
             f"the run directory {run_dir} already exists and is not empty",
-            "ganzoo never overwrites an earlier run by accident",
-            f"continue it with --resume {run_dir}, choose another --out, or pass --overwrite",
+            "ganzoo never overwrites an earlier run by accident"
+            + (f"; the run in it diverged at step {diverged} and cannot be resumed" if diverged is not None else ""),
+            ("pass --overwrite to replace it, or choose another --out" if diverged is not None
+             else f"continue it with --resume {run_dir}, choose another --out, or pass --overwrite"),
         )
     resolved = run_dir.resolve()
     protected = {Path.cwd().resolve(), Path.home().resolve(), Path(resolved.anchor)}
@@ -55,6 +60,37 @@ def check_new_run_dir(run_dir: Path, overwrite: bool) -> None:
             f"--overwrite only replaces ganzoo runs, and {run_dir} is not one",
             f"it is not empty and holds neither {' nor '.join(RUN_MARKERS)}",
             "choose another --out, or empty or remove that directory yourself",
+        )
+
+
+def _run_info(run_dir: Path) -> dict[str, Any]:
+    """A run's run.json as a dict; {} when it is missing or unreadable."""
+    try:
+        info = json.loads((Path(run_dir) / RUN_MARKERS[0]).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
+def diverged_at(run_dir: Path) -> Optional[int]:
+    """The step at which the run in ``run_dir`` diverged, per its run.json; None if it did not."""
+    info = _run_info(run_dir)
+    if info.get("status") != "diverged":
+        return None
+    step = info.get("diverged_at_step")
+    return step if isinstance(step, int) else 0
+
+
+def check_resumable(run_dir: Path) -> None:
+    """Refuse to resume a run that diverged: it would train again what diverged, the same way."""
+    step = diverged_at(run_dir)
+    if step is not None:
+        raise RunDirectoryError(
+            f"the run in {run_dir} diverged at step {step} and cannot be resumed",
+            "resuming continues from its last checkpoint with the same learning rates and precision, "
+            "so it would diverge again",
+            "start a new run with lower learning rates (--set train.lr_g=... --set train.lr_d=...); "
+            f"--out {shlex.quote(str(run_dir))} --overwrite replaces this one",
         )
 
 

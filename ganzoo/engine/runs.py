@@ -10,6 +10,8 @@ from torch import nn
 
 from ganzoo.engine import checkpoint as ckpt
 from ganzoo.engine.api import CONFIG_NAME, RUN_INFO_NAME, _read_run_config
+from ganzoo.engine.health import refuse_non_finite
+from ganzoo.errors import CheckpointError
 from ganzoo.specs import DataInfo
 
 
@@ -29,6 +31,8 @@ def load_run_generator(run_dir: Path, *, info: DataInfo, ema: bool = True, regis
     spec = registry.get("generator", config["generator"]["name"])
     model = spec.build(info, **config["generator"]["params"])
     weights = state["ema"] if ema and state["ema"] else state["generator"]
+    # Checkpoints are checked before they are written; one from an older ganzoo may not have been.
+    refuse_non_finite(weights, "the generator's weights", run_dir / ckpt.CHECKPOINT_NAME, CheckpointError)
     model.load_state_dict(weights, strict=True)
     return model.eval()
 

@@ -22,6 +22,7 @@ from typing import Any, Optional, Sequence
 import torch
 from torch import Tensor, nn
 
+from ganzoo.engine.health import refuse_non_finite_samples
 from ganzoo.errors import GanzooError
 from ganzoo.specs import DataInfo
 
@@ -103,7 +104,8 @@ def generate(generator: nn.Module, count: int, *, seed: int, device: torch.devic
             asked.append(inputs["codes_cat"][:, 0])
         on_device = {k: (v.to(device) if v is not None else None) for k, v in inputs.items()}
         chunks.append(image_of(sampler.call(generator, on_device)).float().cpu())
-    return torch.cat(chunks), labels if labels is not None else (torch.cat(asked) if asked else None)
+    images = refuse_non_finite_samples(torch.cat(chunks), EvaluationError)
+    return images, labels if labels is not None else (torch.cat(asked) if asked else None)
 
 
 def _gaussian_for(generator: nn.Module) -> Any:

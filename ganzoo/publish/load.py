@@ -14,11 +14,12 @@ from typing import Any, Optional
 import torch
 from torch import nn
 
-from ganzoo.distribution import canonical_provider
+from ganzoo.engine.health import refuse_non_finite
 from ganzoo.errors import GanzooError, UnknownNameError
 from ganzoo.publish.store import CONFIG_NAME, WEIGHTS_NAME, is_extractor_folder, names_run_dir, resolve_model
 from ganzoo.publish.weights import WeightsError, check_state_fits, load_state_strictly, load_weights
 from ganzoo.specs import DataInfo
+from ganzoo.untrusted import check_config_names, install_advice
 
 MODEL_FORMAT = "ganzoo-model"
 MODEL_FORMAT_VERSION = 1
@@ -151,7 +152,7 @@ def load_model(name_or_path: str | Path, *, device: torch.device | str = "cpu", 
     weights_file = path / WEIGHTS_NAME if path.is_dir() else path
     tensors, metadata = load_weights(weights_file)
     config = _config(path, weights_file, metadata)
-    info = DataInfo.from_json(config["data"])
+    info = _data_info(config, weights_file)
     generator = _rebuild(registry, "generator", config, info, tensors, weights_file)
     networks = {name: _rebuild(registry, f"networks.{name}", config, info, tensors, weights_file)
                 for name in config.get("weights", {}).get("networks", [])}  # fmt: skip
@@ -234,13 +235,37 @@ def _config(path: Path, weights_file: Path, metadata: dict[str, str]) -> dict[st
             "it has no ganzoo config in its metadata and no config.json beside it",
             "load a file written by `ganzoo publish`",
         )
-    if config.get("format") != MODEL_FORMAT or int(config.get("format_version", 0)) > MODEL_FORMAT_VERSION:
+    if not isinstance(config, dict) or config.get("format") != MODEL_FORMAT or not _readable_version(config):
+        described = config if isinstance(config, dict) else {}
         raise WeightsError(
             f"{weights_file} is not a ganzoo model this version can read",
-            f"format {config.get('format')!r} version {config.get('format_version')!r}",
+            f"format {described.get('format')!r} version {described.get('format_version')!r}",
             "upgrade ganzoo, or load a model published by ganzoo",
         )
+    # Read from a file anyone may have written: its names must be names before anything uses them.
+    check_config_names(config, config_file if config_file is not None and config_file.is_file() else weights_file,
+                       WeightsError)  # fmt: skip
+    for kind in ("generator", "dataset"):
+        if not (isinstance(config.get(kind), dict) and isinstance(config[kind].get("params"), dict)):
+            raise WeightsError(f"{weights_file} does not describe its {kind}",
+                               f"its config has no {kind} name and params", "re-publish the model")  # fmt: skip
     return config
+
+
+def _readable_version(config: dict[str, Any]) -> bool:
+    try:
+        return int(config.get("format_version", 0)) <= MODEL_FORMAT_VERSION
+    except (TypeError, ValueError):
+        return False
+
+
+def _data_info(config: dict[str, Any], weights_file: Path) -> DataInfo:
+    """The DataInfo a model's config records, or a WeightsError in words."""
+    try:
+        return DataInfo.from_json(config["data"])
+    except (KeyError, TypeError, ValueError) as exc:  # SpecError is a ValueError
+        raise WeightsError(f"{weights_file} does not say what data its model makes",
+                           f"its config's 'data' is missing or malformed ({exc})", "re-publish the model") from None
 
 
 def _components(config: dict[str, Any]) -> dict[str, Any]:
@@ -261,15 +286,12 @@ def _rebuild(registry: Any, kind: str, config: dict[str, Any], info: DataInfo, t
     try:
         spec = registry.get(kind_of_spec, part["name"])
     except UnknownNameError:
-        # A model published before the rename records "ganzoo==0.1.0": that means this project, never PyPI's "ganzoo".
-        dist, _, version = canonical_provider(str(part.get("provider", ""))).partition("==")
-        raise GanzooError(
-            f"this model needs the {kind} {part['name']!r}, which no installed plugin provides",
-            f"it was published with {dist or 'an unknown distribution'}" + (f" {version}" if version else ""),
-            f"pip install {dist}" + (f"=={version}" if version else "") if dist else "install the plugin that provides it",
-        ) from None
+        why, fix = install_advice(part.get("provider"), "published")
+        raise GanzooError(f"this model needs the {kind} {part['name']!r}, which no installed plugin provides", why,
+                          fix) from None  # fmt: skip
     prefix = f"{kind}."
     state = {key[len(prefix):]: value for key, value in tensors.items() if key.startswith(prefix)}
+    refuse_non_finite(state, f"the {kind}'s weights", weights_file, WeightsError)
     what = f"{kind} {part['name']!r}"
     # Shapes first, on the meta device (no memory): a config.json edited to ask for huge
     # layers is refused before anything is allocated, so a model folder cannot make

@@ -18,6 +18,7 @@ import torch
 
 import ganzoo
 from ganzoo.engine import checkpoint as ckpt
+from ganzoo.engine.health import refuse_non_finite
 from ganzoo.errors import GanzooError
 from ganzoo.publish.card import model_card
 from ganzoo.publish.load import MODEL_FORMAT, MODEL_FORMAT_VERSION, load_model
@@ -106,6 +107,7 @@ def publish(run_dir: str | Path, *, name: Optional[str] = None, to: str | Path |
         tensors.update({f"networks.{net}.{k}": v for k, v in net_weights.items()})
     if with_discriminator:
         tensors.update({f"discriminator.{k}": v for k, v in state["discriminator"].items()})
+    refuse_non_finite(tensors, "the weights to publish", checkpoint_file, PublishError)
     model_config = _model_config(name, config, run_info, state, info, registry, bool(state["ema"]), with_discriminator,
                                  evaluation, checkpoint_file.name, generators)  # fmt: skip
     metadata = {"format": "pt", "ganzoo_version": ganzoo.__version__, "config": json.dumps(model_config, sort_keys=True),

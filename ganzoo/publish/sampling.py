@@ -9,6 +9,7 @@ import torch
 from torch import Tensor
 
 from ganzoo.engine.checkpoint import atomic_write_bytes
+from ganzoo.engine.health import refuse_non_finite_samples
 from ganzoo.errors import GanzooError
 from ganzoo.inputs import slerp  # noqa: F401  (re-exported: where 1.x code imported it from)
 
@@ -75,7 +76,7 @@ def draw(model: Any, *, n: int, seed: int, labels: Optional[Tensor] = None, inte
     for start in range(0, n, 500):
         part = {k: (v[start:start + 500].to(device) if v is not None else None) for k, v in inputs.items()}
         chunks.append(image_of(model.sampler.call(generator, part)).float().cpu())
-    return torch.cat(chunks)
+    return refuse_non_finite_samples(torch.cat(chunks), SamplingError)
 
 
 def _refuse_existing(path: Path, force: bool) -> None:

@@ -167,6 +167,12 @@ def resolve_model(name_or_path: str | Path) -> Path:
     if path.exists():
         if path.is_dir() and not (path / WEIGHTS_NAME).is_file():
             status = _run_status(path)
+            if status == "diverged" and not (path / "checkpoint.pt").is_file():
+                raise ModelNotFoundError(
+                    f"{path} is a training run that diverged before its first checkpoint, so it has no weights",
+                    f"its status is {status!r}; its run.json and metrics.jsonl show what happened",
+                    "train again with lower learning rates",
+                )
             if status is not None:  # a run with a checkpoint never gets here (see is_run_dir)
                 raise ModelNotFoundError(
                     f"{path} is a training run without a checkpoint",

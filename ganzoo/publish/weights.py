@@ -15,6 +15,7 @@ import torch
 
 from ganzoo.engine.checkpoint import atomic_write_bytes
 from ganzoo.errors import GanzooError
+from ganzoo.untrusted import check_tensor_names
 
 
 class WeightsError(GanzooError):
@@ -47,6 +48,7 @@ def load_weights(path: Path) -> tuple[dict[str, torch.Tensor], dict[str, str]]:
             tensors = {key: handle.get_tensor(key) for key in handle.keys()}
     except (SafetensorError, OSError, ValueError, RuntimeError) as exc:
         raise WeightsError(f"{path} is not a readable safetensors file", f"{type(exc).__name__}: {exc}", _fix_for(path)) from None
+    check_tensor_names(tensors, path, WeightsError)
     return tensors, metadata
 
 

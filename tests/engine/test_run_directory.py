@@ -43,12 +43,27 @@ def test_an_overwriting_run_that_fails_before_its_first_checkpoint_puts_the_old_
     run = tmp_path / "run"
     train_tiny(run, tiny_mnist_root, steps=4)
     before = {name: (run / name).read_bytes() for name in ("checkpoint.pt", "run.json", "config.json")}
-    overrides = dict(TINY_MNIST, **{"loss.nan_after": 2, "train.checkpoint_every": 10})
-    with pytest.raises(TrainingError, match="non-finite"):
+    overrides = dict(TINY_MNIST, **{"loss.fail_after": 2, "train.checkpoint_every": 10})
+    with pytest.raises(RuntimeError, match="the spy loss failed"):
         ganzoo.train("vanilla-mnist", loss="spy", steps=20, out=run, overwrite=True, data_dir=tiny_mnist_root,
                      overrides=overrides, quiet=True, registry=make_registry(SpyPlugin))  # fmt: skip
     assert {name: (run / name).read_bytes() for name in before} == before
     assert siblings(run) == ["data", "run"]  # nothing left aside
+
+
+def test_an_overwriting_run_that_diverges_before_its_first_checkpoint_keeps_its_evidence(tmp_path, tiny_mnist_root):
+    run = tmp_path / "run"
+    train_tiny(run, tiny_mnist_root, steps=4)
+    overrides = dict(TINY_MNIST, **{"loss.nan_after": 2, "train.checkpoint_every": 10, "train.log_every": 1})
+    with pytest.raises(TrainingError, match="non-finite"):
+        ganzoo.train("vanilla-mnist", loss="spy", steps=20, out=run, overwrite=True, data_dir=tiny_mnist_root,
+                     overrides=overrides, quiet=True, registry=make_registry(SpyPlugin))  # fmt: skip
+    # A divergence is a result, not a crash: the new run's config, metrics and status replace the old run.
+    info = json.loads((run / "run.json").read_text())
+    assert info["status"] == "diverged" and info["diverged_at_step"] == 2  # D's third loss, after G step 2
+    assert json.loads((run / "config.json").read_text())["loss"]["name"] == "spy"
+    assert (run / "metrics.jsonl").read_text().count("\n") == 2 and not (run / "checkpoint.pt").exists()
+    assert siblings(run) == ["data", "run"]
 
 
 def test_an_overwriting_run_with_a_checkpoint_replaces_the_old_run(tmp_path, tiny_mnist_root):
@@ -59,7 +74,7 @@ def test_an_overwriting_run_with_a_checkpoint_replaces_the_old_run(tmp_path, tin
         ganzoo.train("vanilla-mnist", loss="spy", steps=20, out=run, overwrite=True, data_dir=tiny_mnist_root,
                      overrides=overrides, quiet=True, registry=make_registry(SpyPlugin))  # fmt: skip
     assert ckpt.load_checkpoint(run / "checkpoint.pt")["step"] == 6  # the new run's
-    assert json.loads((run / "run.json").read_text())["status"] == "failed"
+    assert json.loads((run / "run.json").read_text())["status"] == "diverged"
     train_tiny(run, tiny_mnist_root, steps=3, overwrite=True)
     assert json.loads((run / "run.json").read_text())["status"] == "finished"
     assert siblings(run) == ["data", "run"]

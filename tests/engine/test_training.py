@@ -318,8 +318,8 @@ class _SpyLoss(GANLoss):
     probability_scores = True
     seen: dict = {}
 
-    def __init__(self, nan_after: int = 0) -> None:
-        self.nan_after, self.calls = nan_after, 0
+    def __init__(self, nan_after: int = 0, fail_after: int = 0) -> None:
+        self.nan_after, self.fail_after, self.calls = nan_after, fail_after, 0
         _SpyLoss.seen = {"fake_requires_grad": set(), "d_frozen_in_g": set(), "g_grads_after_d": set()}
         self.G = None
 
@@ -328,6 +328,8 @@ class _SpyLoss(GANLoss):
         value = torch.nn.functional.softplus(-real_scores).mean() + torch.nn.functional.softplus(fake_scores).mean()
         if self.nan_after and self.calls > self.nan_after:
             value = value * float("nan")
+        if self.fail_after and self.calls > self.fail_after:
+            raise RuntimeError("the spy loss failed")
         return value
 
     def g_objective(self, fake_scores):
@@ -346,7 +348,8 @@ class SpyPlugin:
     @staticmethod
     @ganzoo.hookimpl
     def ganzoo_losses():
-        yield ganzoo.LossSpec(name="spy", summary="Spy loss.", build=_SpyLoss, defaults={"nan_after": 0})
+        yield ganzoo.LossSpec(name="spy", summary="Spy loss.", build=_SpyLoss,
+                              defaults={"nan_after": 0, "fail_after": 0})  # fmt: skip
 
 
 def test_fakes_are_detached_for_d_and_d_is_frozen_for_g(tmp_path, tiny_mnist_root):
@@ -372,7 +375,7 @@ def test_non_finite_loss_stops_with_a_clear_error_and_keeps_the_last_good_checkp
     state = ckpt.load_checkpoint(run / "checkpoint.pt")
     assert state["step"] == 6
     assert all(torch.isfinite(t).all() for t in state["generator"].values())
-    assert json.loads((run / "run.json").read_text())["status"] == "failed"
+    assert json.loads((run / "run.json").read_text())["status"] == "diverged"
 
 
 class _FixedPointsGenerator(torch.nn.Module):
