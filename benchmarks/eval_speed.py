@@ -23,7 +23,7 @@ from ganzoo.evaluation import extractors
 from ganzoo.evaluation.evaluate import build_reference, embed, generate, to_unit_range
 from ganzoo.evaluation.targets import evaluate_target
 from ganzoo.metrics import classes, frechet, kernel, manifold
-from ganzoo.publish.load import load_model
+from ganzoo.artifacts.models import load_model
 
 TARGET_S = 30.0
 

@@ -101,7 +101,7 @@ def devices(choice: str) -> list[str]:
 
 def recipe_batch_size(registry: Any, recipe: str, override: Optional[int]) -> int:
     """The batch size the recipe trains with (or the override)."""
-    from ganzoo.engine.config import build_config
+    from ganzoo.config import build_config
 
     return override or build_config(registry, recipe)["train"]["batch_size"]
 

@@ -37,7 +37,7 @@ TORCHVISION_DATASETS = {"mnist": "MNIST", "fashion-mnist": "FashionMNIST"}
 
 def recipe_config(registry: Any, recipe: str = RECIPE) -> dict[str, Any]:
     """The recipe's resolved configuration, as ``ganzoo train RECIPE`` would use it."""
-    from ganzoo.engine.config import build_config
+    from ganzoo.config import build_config
 
     return build_config(registry, recipe)
 

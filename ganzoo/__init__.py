@@ -111,18 +111,18 @@ def build(kind: str, name: str, *args: Any, **params: Any) -> Any:
 
 
 def load(name_or_path: Any, **kwargs: Any) -> Any:
-    """A published generator in eval mode; see :func:`ganzoo.publish.load.load`."""
-    from ganzoo.publish.load import load as _load
+    """A published generator in eval mode; see :func:`ganzoo.artifacts.models.load`."""
+    from ganzoo.artifacts.models import load as _load
 
     return _load(name_or_path, **kwargs)
 
 
 def list_models(pattern: str = "*", *, pretrained: bool = False) -> list[str]:
     """Recipes and published models whose names match the glob ``pattern``; see
-    :func:`ganzoo.publish.store.list_models`.
+    :func:`ganzoo.artifacts.store.list_models`.
 
     ``ganzoo.list_models("*mnist*", pretrained=True)`` gives the names ``ganzoo.load`` takes at once.
     """
-    from ganzoo.publish.store import list_models as _list
+    from ganzoo.artifacts.store import list_models as _list
 
     return _list(pattern, pretrained=pretrained)

@@ -143,16 +143,16 @@ RING_TINY = ["--steps", "2", "--set", "generator.hidden=[8]", "--set", "discrimi
 def test_what_the_operating_system_refuses_is_an_error_in_words(runner, tmp_path, monkeypatch, code, words):
     import errno
 
-    from ganzoo.engine import checkpoint as ckpt
+    from ganzoo.artifacts import atomic
 
     assert code in (errno.ENOSPC, errno.EROFS, errno.EACCES)
     # Modules that bind the name at import must bind the real function, or the patch outlives this test.
-    import ganzoo.engine.samples, ganzoo.evaluation.targets, ganzoo.publish.sampling, ganzoo.publish.weights  # noqa: F401
+    import ganzoo.artifacts.pictures, ganzoo.evaluation.targets, ganzoo.artifacts.sampling, ganzoo.artifacts.weights  # noqa: F401
 
     def refuse(path, data):
         raise OSError(code, os.strerror(code), str(path))
 
-    monkeypatch.setattr(ckpt, "atomic_write_bytes", refuse)
+    monkeypatch.setattr(atomic, "atomic_write_bytes", refuse)
     result = runner.invoke(cli, ["train", "ring-8", "--out", str(tmp_path / "run"), *RING_TINY])
     assert result.exit_code == 1, result.output
     assert "could not read or write" in result.output and "config.json" in result.output

@@ -10,7 +10,7 @@ import torch
 
 import ganzoo
 from conftest import assert_same, make_registry
-from ganzoo.engine import checkpoint as ckpt
+from ganzoo.artifacts import checkpoint as ckpt
 from ganzoo.engine.batches import BatchSource
 from ganzoo.engine.networks import make_optimizer
 from ganzoo.engine.phases import batches_needed

@@ -45,10 +45,10 @@ def eval_command(target: str, n: int, metrics: Optional[str], seed: int, device:
       ganzoo eval model_cards/ring-8
       ganzoo eval dcgan-mnist --inception ~/.cache/torch/hub/checkpoints/inception_v3_google-0cc3c7bd.pth
     """
-    from ganzoo.engine.checkpoint import atomic_write_bytes
-    from ganzoo.engine.runtime import resolve_device
+    from ganzoo.artifacts.atomic import atomic_write_bytes
+    from ganzoo.devices import resolve_device
     from ganzoo.evaluation.targets import append_run_evaluation, evaluate_target
-    from ganzoo.publish.store import names_run_dir
+    from ganzoo.artifacts.store import names_run_dir
 
     if out is not None and out.exists() and not force:  # refused before the minutes of evaluation, not after
         raise click.UsageError(f"{out} exists; pass --force to replace it, or choose another --out")

@@ -16,7 +16,7 @@ PLURAL = {"recipe": "recipes", "generator": "generators", "discriminator": "disc
 
 def pretrained_models() -> dict[str, str]:
     """Published model name -> folder, for marking recipes that have pretrained weights (no torch)."""
-    from ganzoo.publish.store import iter_models
+    from ganzoo.artifacts.store import iter_models
 
     return {name: str(folder) for name, folder in iter_models()}
 

@@ -42,7 +42,7 @@ def publish_command(run_dir: Path, name: Optional[str], to: Optional[Path], with
     if private and not push_to:
         raise click.UsageError("--private applies to --push ORG/NAME; give --push as well")
     if push_to:  # a bad name or a missing extra is said before the publishing work, not after it
-        from ganzoo.publish import hub
+        from ganzoo.artifacts import hub
 
         hub.validate_repo_id(push_to)
         hub.require_hub()

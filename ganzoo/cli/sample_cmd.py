@@ -42,10 +42,10 @@ def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path],
       ganzoo sample my-pix2pix --input edges/ --out-dir translated/
       ganzoo sample hf://my-org/my-ring@main
     """
-    from ganzoo.engine.runtime import resolve_device
-    from ganzoo.publish import sampling
-    from ganzoo.publish.load import load_model
-    from ganzoo.publish.sampling import SamplingError as SampleError
+    from ganzoo.devices import resolve_device
+    from ganzoo.artifacts import sampling
+    from ganzoo.artifacts.models import load_model
+    from ganzoo.artifacts.sampling import SamplingError as SampleError
 
     if out is not None and out_dir is not None:
         raise SampleError("--out and --out-dir were both given", "one writes a grid, the other single images", "choose one")
@@ -81,7 +81,7 @@ def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path],
 
 def _code(text: str) -> tuple[str, str]:
     """``"c0=3"`` -> ``("c0", "3")``."""
-    from ganzoo.publish.sampling import SamplingError
+    from ganzoo.artifacts.sampling import SamplingError
 
     name, sep, value = text.partition("=")
     if not sep or not name.strip() or not value.strip():

@@ -54,7 +54,7 @@ def train_command(recipe: Optional[str], generator: Optional[str], discriminator
       ganzoo train --resume runs/ring --steps 4000
       ganzoo train dcgan-mnist --nproc 2 --eval-every 1000
     """
-    from ganzoo.engine.config import parse_assignment
+    from ganzoo.config import parse_assignment
 
     overrides = [parse_assignment(text) for text in assignments]
     if eval_every is not None:
@@ -77,13 +77,15 @@ def train_command(recipe: Optional[str], generator: Optional[str], discriminator
             click.echo(f"starting {nproc} processes (torchrun, DistributedDataParallel); run directory {run_dir}")
         raise SystemExit(launch(nproc, args))
 
+    from ganzoo.cli.console import make_reporter
     from ganzoo.engine.api import train
+
     quiet = quiet or os.environ.get("RANK", "0") != "0"  # under torchrun only rank 0 reports
     result = train(
         recipe, generator=generator, discriminator=discriminator, loss=loss, dataset=dataset,
         overrides=overrides, config_file=config_file, steps=steps, batch_size=batch_size, seed=seed,
         device=device, precision=precision, compile=compile_, out=out, resume=resume, overwrite=overwrite,
-        data_dir=data_dir, download=not no_download, quiet=quiet,
+        data_dir=data_dir, download=not no_download, quiet=quiet, reporter=None if quiet else make_reporter(),
     )  # fmt: skip
     if not quiet:
         click.echo(

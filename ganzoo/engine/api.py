@@ -1,13 +1,8 @@
 """``ganzoo.train``: resolve a configuration, prepare a run directory, build, train.
 
-Run directory layout::
-
-    RUN_DIR/
-      config.json        the resolved configuration (what --resume continues)
-      run.json           status (running/finished/interrupted/failed/diverged/collapsed), versions, timings
-      metrics.jsonl      one JSON object per logging step
-      checkpoint.pt      the latest checkpoint (atomic; weights_only-loadable)
-      samples/           step-NNNNNNN.png grids of fixed noise, and final.png
+The run directory's layout, and reading one back, is :mod:`ganzoo.artifacts.runs`.
+The engine reports progress through the :class:`~ganzoo.engine.report.Reporter`
+it is given (the CLI passes its rich one); it imports nothing from the CLI.
 """
 
 from __future__ import annotations
@@ -27,17 +22,16 @@ from torch import nn
 
 import ganzoo
 from ganzoo.data import InMemoryData, resolve_data_root
-from ganzoo.engine import checkpoint as ckpt
-from ganzoo.engine.config import (
-    AUGMENT_SECTION,
-    COMPONENT_KINDS,
-    INPUTS_SECTION,
+from ganzoo.artifacts import atomic
+from ganzoo.artifacts import checkpoint as ckpt
+from ganzoo.artifacts.runs import CONFIG_NAME, RUN_INFO_NAME, component_providers, read_run_config
+from ganzoo.config import (
     build_config,
-    check_saved_config,
     load_config_file,
+    network_entry,
+    network_names,
     parse_assignment,
     resumed_config,
-    with_contract2_defaults,
 )
 from ganzoo.engine.build import (
     build_augment,
@@ -49,21 +43,18 @@ from ganzoo.engine.build import (
     check_declared_fit,
     check_labels,
     dry_run,
-    network_entry,
-    network_names,
     wrap_networks,
 )
 from ganzoo.engine.loop import Distributed, Interrupted, TrainResult, training_loop
-from ganzoo.engine.report import Reporter
+from ganzoo.engine.report import PlainReporter, Reporter
 from ganzoo.engine.health import outcome
 from ganzoo.engine.run_directory import Replacement, RunLock, check_new_run_dir, check_resumable
-from ganzoo.engine.runtime import configure_backends, resolve_device, to_channels_last
+from ganzoo.devices import resolve_device
+from ganzoo.engine.runtime import configure_backends, to_channels_last
 from ganzoo.errors import ConfigError, GanzooError, RunDirectoryError, UnknownNameError
 from ganzoo.specs import DataInfo
 from ganzoo.untrusted import install_advice
 
-CONFIG_NAME = "config.json"
-RUN_INFO_NAME = "run.json"
 
 Overrides = Union[Mapping[str, Any], Iterable[Union[tuple[str, Any], str]]]
 
@@ -104,7 +95,9 @@ def train(
     Under ``torchrun`` (``RANK`` / ``WORLD_SIZE`` set) it joins the process
     group (gloo on CPU, nccl on CUDA) and trains with DistributedDataParallel.
     ``evaluator`` replaces the one ``train.eval_every`` builds (a callable
-    ``generator -> {metric: value, "primary": name}``).
+    ``generator -> {metric: value, "primary": name}``). ``reporter`` receives
+    the progress (a :class:`~ganzoo.engine.report.Reporter`; plain lines by
+    default, nothing with ``quiet``; ``ganzoo train`` passes its progress bar).
 
     Example::
 
@@ -199,14 +192,14 @@ def train(
                     replacement.start()
                     run_locks.callback(RunLock(run_dir).release)
                 else:
-                    ckpt.remove_stale_temporaries(run_dir)
-                ckpt.atomic_write_bytes(run_dir / CONFIG_NAME, (json.dumps(config, indent=2) + "\n").encode())
+                    atomic.remove_stale_temporaries(run_dir)
+                atomic.atomic_write_bytes(run_dir / CONFIG_NAME, (json.dumps(config, indent=2) + "\n").encode())
                 _write_run_info(run_dir, "running", config, device, dist, data_info=data.info,
                                 providers=component_providers(registry, config))  # fmt: skip
                 reporter.message(f"run directory: {run_dir}")
             records_written = True
 
-        reporter = Reporter() if quiet or not dist.is_main else (reporter or _default_reporter())
+        reporter = Reporter() if quiet or not dist.is_main else (reporter or PlainReporter())
         try:
             result = training_loop(
                 run_dir=run_dir, config=config, networks=networks, objective=objective, phases=phases,
@@ -295,7 +288,7 @@ def resolve_run(registry: Any, recipe: Optional[str], components: Mapping[str, O
             )
         run_dir = Path(resume)
         check_resumable(run_dir)
-        return resumed_config(_read_run_config(run_dir, registry), overrides), run_dir
+        return resumed_config(read_run_config(run_dir, registry), overrides), run_dir
     file_names, file_overrides = load_config_file(Path(config_file)) if config_file else ({}, [])
     file_recipe = file_names.pop("recipe", None)
     if recipe and file_recipe and recipe != file_recipe:
@@ -424,44 +417,6 @@ def _training_evaluator(config: dict[str, Any], info: DataInfo, device: torch.de
         ) from None
 
 
-def _read_run_config(run_dir: Path, registry: Any = None) -> dict[str, Any]:
-    """A run's config.json, checked; with ``registry``, also that its components are installed."""
-    path = run_dir / CONFIG_NAME
-    if not path.is_file():
-        raise RunDirectoryError(
-            f"{run_dir} is not a ganzoo run",
-            f"it has no {CONFIG_NAME}" + ("" if run_dir.is_dir() else " (the directory does not exist)"),
-            "give the directory of an earlier `ganzoo train` run",
-        )
-    try:
-        config = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError as exc:  # UnicodeDecodeError included
-        raise RunDirectoryError(f"{path} is not valid JSON", str(exc), "restore the run's config.json") from None
-    check_saved_config(config)
-    config.pop("ganzoo_version", None)
-    with_contract2_defaults(config)
-    if registry is not None:
-        _check_components_installed(run_dir, config, registry)
-    return config
-
-
-def _components(config: Mapping[str, Any]) -> dict[str, tuple[str, str]]:
-    """Every registered component a configuration names: ``{record key: (registry kind, name)}``."""
-    parts = {kind: (kind, config[kind]["name"]) for kind in COMPONENT_KINDS}
-    parts[INPUTS_SECTION] = ("input", config[INPUTS_SECTION]["name"])
-    if (config.get(AUGMENT_SECTION) or {}).get("name"):
-        parts[AUGMENT_SECTION] = ("augment", config[AUGMENT_SECTION]["name"])
-    for name in network_names(config)[2:]:
-        entry = network_entry(config, name)
-        parts[f"networks.{name}"] = (entry["kind"], entry["name"])
-    return parts
-
-
-def component_providers(registry: Any, config: Mapping[str, Any]) -> dict[str, str]:
-    """Which distribution provides each component (run.json: what to reinstall should one go missing)."""
-    return {key: registry.entry(kind, name).provider for key, (kind, name) in _components(config).items()}
-
-
 def _multi_output_discriminators(registry: Any, config: Mapping[str, Any]) -> list[str]:
     """The discriminator networks that return several heads (a contract-1 loss sees only their scores)."""
     names = []
@@ -470,22 +425,6 @@ def _multi_output_discriminators(registry: Any, config: Mapping[str, Any]) -> li
         if entry["kind"] == "discriminator" and len(registry.get("discriminator", entry["name"]).outputs) > 1:
             names.append(name)
     return names
-
-
-def _check_components_installed(run_dir: Path, config: dict[str, Any], registry: Any) -> None:
-    """Name the distribution to reinstall when a run's component is no longer registered."""
-    for key, (kind, name) in _components(config).items():
-        try:
-            registry.entry(kind, name)
-        except UnknownNameError as unknown:
-            try:
-                provider = str(json.loads((run_dir / RUN_INFO_NAME).read_text(encoding="utf-8"))["providers"][key])
-            except (OSError, ValueError, KeyError, TypeError):
-                raise unknown from None  # a run from before providers were recorded: the plain error
-            # run.json can be edited: its provider becomes a pip line only if it is a plain requirement.
-            why, fix = install_advice(provider, "trained")
-            raise ConfigError(f"this run needs the {kind} {name!r}, which no installed plugin provides", why,
-                              fix) from None  # fmt: skip
 
 
 def _default_run_dir(config: dict[str, Any]) -> Path:
@@ -514,12 +453,6 @@ def _without_inductor_layout_changes() -> None:
         return
     if hasattr(inductor_config, "layout_optimization"):
         inductor_config.layout_optimization = False
-
-
-def _default_reporter() -> Reporter:
-    from ganzoo.cli.console import make_reporter
-
-    return make_reporter()
 
 
 def environment(device: torch.device) -> dict[str, Any]:
@@ -585,4 +518,4 @@ def _write_run_info(run_dir: Path, status: str, config: dict[str, Any], device: 
         for key in ("step", "images_seen", "wall_time_s", "last_stats", "cuda_graph", "diverged_at_step"):
             info.pop(key, None)
     info.update(fields)
-    ckpt.atomic_write_bytes(path, (json.dumps(info, indent=2) + "\n").encode())
+    atomic.atomic_write_bytes(path, (json.dumps(info, indent=2) + "\n").encode())

@@ -16,8 +16,8 @@ import torch
 from torch import nn
 
 from ganzoo.augment import Augment, AugmentedDiscriminator
-from ganzoo.engine.config import AUGMENT_SECTION, INPUTS_SECTION, NETWORKS_SECTION
-from ganzoo.engine.networks import Network, NetworkSet, network_entry
+from ganzoo.config import AUGMENT_SECTION, INPUTS_SECTION, network_entry, network_names
+from ganzoo.engine.networks import Network, NetworkSet
 from ganzoo.errors import ConfigError, GanzooError
 from ganzoo.inputs import InputSampler
 from ganzoo.objectives import GANLossObjective, Objective, Phase, ScoresOnly, as_objective, image_of, scores_of, with_repeat
@@ -66,11 +66,6 @@ def build_objective(registry: Any, config: Mapping[str, Any]) -> tuple[Objective
     except ValueError as exc:
         raise ConfigError(f"the objective {spec.name!r} declares invalid phases", str(exc), "fix the plugin") from None
     return objective, phases
-
-
-def network_names(config: Mapping[str, Any]) -> list[str]:
-    """G, D and every other network the configuration names, in that order."""
-    return ["G", "D", *(config.get(NETWORKS_SECTION) or {})]
 
 
 def check_declared_fit(registry: Any, config: Mapping[str, Any], objective: Objective) -> None:

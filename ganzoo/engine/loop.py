@@ -26,16 +26,17 @@ from torch import Tensor, nn
 
 from ganzoo.augment import Augment
 from ganzoo.data import InMemoryData, StreamingData
-from ganzoo.engine import checkpoint as ckpt
+from ganzoo.artifacts import atomic
+from ganzoo.artifacts import checkpoint as ckpt
 from ganzoo.engine import health
 from ganzoo.engine.batches import BatchSource
-from ganzoo.engine.config import weights_config
+from ganzoo.config import weights_config
 from ganzoo.engine.cuda_graph import GraphedIteration, graph_blocker, graph_parts
 from ganzoo.engine.networks import NetworkSet, optimizer_settings
 from ganzoo.engine.phases import PhaseRecord, PhaseRunner, batches_needed
 from ganzoo.engine.report import Reporter
 from ganzoo.engine.runtime import Precision
-from ganzoo.engine.samples import write_samples
+from ganzoo.artifacts.pictures import write_samples
 from ganzoo.errors import CheckpointError, GanzooError, TrainingError
 from ganzoo.inputs import InputSampler
 from ganzoo.objectives import Objective, Phase, image_of
@@ -386,7 +387,7 @@ def training_loop(
             if tiebreak_value is not None:
                 best.update(tiebreak=tiebreak, tiebreak_value=tiebreak_value)
             save_checkpoint(BEST_CHECKPOINT_NAME)
-            ckpt.atomic_write_bytes(run_dir / BEST_INFO_NAME, (json.dumps(best, indent=2) + "\n").encode())
+            atomic.atomic_write_bytes(run_dir / BEST_INFO_NAME, (json.dumps(best, indent=2) + "\n").encode())
         reporter.message(f"step {step}: " + ", ".join(f"{k} {v:.4g}" for k, v in scores.items()
                                                       if isinstance(v, float)))  # fmt: skip
 
@@ -575,7 +576,7 @@ def _reference_points(data: InMemoryData | StreamingData, count: int) -> Optiona
 
 
 def _digest(config: dict[str, Any]) -> str:
-    """A hash of :func:`ganzoo.engine.config.weights_config`."""
+    """A hash of :func:`ganzoo.config.weights_config`."""
     import hashlib
 
     return hashlib.sha256(json.dumps(weights_config(config), sort_keys=True).encode()).hexdigest()[:16]
@@ -659,4 +660,4 @@ def _truncate_metrics(path: Path, step: int) -> None:
                 kept.append(line)
         except (ValueError, KeyError):
             continue
-    ckpt.atomic_write_bytes(path, ("\n".join(kept) + "\n" if kept else "").encode())
+    atomic.atomic_write_bytes(path, ("\n".join(kept) + "\n" if kept else "").encode())

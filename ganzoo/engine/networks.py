@@ -301,11 +301,3 @@ def _match_state_layouts(optimizer: torch.optim.Optimizer) -> None:
                 if isinstance(value, torch.Tensor) and value.shape == param.shape and value.stride() != param.stride():
                     optimizer.state[param][key] = torch.empty_like(param, dtype=value.dtype).copy_(value)
 
-
-def network_entry(config: Mapping[str, Any], name: str) -> Optional[Mapping[str, Any]]:
-    """A network's configuration: ``generator``/``discriminator`` sections for G and D, else its ``networks`` entry."""
-    if name == "G":
-        return {"kind": "generator", **config["generator"]}
-    if name == "D":
-        return {"kind": "discriminator", **config["discriminator"]}
-    return (config.get("networks") or {}).get(name)

@@ -1,9 +1,8 @@
-"""Where and how the math runs: device, precision, backend switches."""
+"""How the math runs: precision, backend switches, optimizer implementations (devices: :mod:`ganzoo.devices`)."""
 
 from __future__ import annotations
 
 import contextlib
-import re
 from dataclasses import dataclass
 from typing import Any, ContextManager
 
@@ -13,44 +12,6 @@ from torch import nn
 from ganzoo.errors import ConfigError
 
 _DTYPES = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
-
-
-def resolve_device(name: str) -> torch.device:
-    """``auto`` picks cuda, then mps, then cpu; explicit devices must exist."""
-    name = (name or "auto").strip().lower()
-    if name == "auto":
-        if torch.cuda.is_available():
-            return torch.device("cuda")
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return torch.device("mps")
-        return torch.device("cpu")
-    if name == "cpu":
-        return torch.device("cpu")
-    match = re.fullmatch(r"cuda(?::(\d+))?", name)
-    if match:
-        if not torch.cuda.is_available():
-            raise ConfigError(
-                f"device {name!r} was asked for, but CUDA is not available",
-                f"this torch build ({torch.__version__}) sees no usable NVIDIA GPU",
-                "use --device cpu (or auto), or install a CUDA build of torch on a machine with a GPU",
-            )
-        index = int(match.group(1) or 0)
-        if index >= torch.cuda.device_count():
-            raise ConfigError(
-                f"device {name!r} does not exist",
-                f"{torch.cuda.device_count()} CUDA device(s) are visible",
-                f"use cuda:0 .. cuda:{torch.cuda.device_count() - 1}",
-            )
-        return torch.device("cuda", index)
-    if name == "mps":
-        if not (getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()):
-            raise ConfigError("device 'mps' was asked for, but MPS is not available", "", "use --device cpu or auto")
-        return torch.device("mps")
-    raise ConfigError(
-        f"unknown device {name!r}",
-        "devices are auto, cpu, cuda, cuda:N and mps",
-        "pass one of those to --device",
-    )
 
 
 @dataclass

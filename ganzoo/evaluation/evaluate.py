@@ -22,7 +22,7 @@ from typing import Any, Optional, Sequence
 import torch
 from torch import Tensor, nn
 
-from ganzoo.engine.health import refuse_non_finite_samples
+from ganzoo.artifacts.finite import refuse_non_finite_samples
 from ganzoo.errors import GanzooError
 from ganzoo.specs import DataInfo
 

@@ -9,8 +9,8 @@ import torch
 from torch import nn
 
 from ganzoo.errors import GanzooError
-from ganzoo.publish.store import resolve_store_file
-from ganzoo.publish.weights import load_state_strictly, load_weights, sha256_file
+from ganzoo.artifacts.store import resolve_store_file
+from ganzoo.artifacts.weights import load_state_strictly, load_weights, sha256_file
 
 
 class ExtractorError(GanzooError):

@@ -34,7 +34,7 @@ from torch import Tensor, nn
 
 from ganzoo.errors import unreadable_file_reason
 from ganzoo.evaluation.extractors import ExtractorError
-from ganzoo.publish.weights import WeightsError, load_state_strictly, load_weights, sha256_file
+from ganzoo.artifacts.weights import WeightsError, load_state_strictly, load_weights, sha256_file
 from ganzoo.specs import FeatureExtractorSpec
 
 NAME = "inception-v3"

@@ -16,10 +16,10 @@ from typing import Any, Optional, Sequence
 import torch
 
 import ganzoo
-from ganzoo.engine import checkpoint as ckpt
-from ganzoo.engine.checkpoint import atomic_write_bytes
+from ganzoo.artifacts import checkpoint as ckpt
+from ganzoo.artifacts.atomic import atomic_write_bytes
 from ganzoo.evaluation.evaluate import Evaluation, evaluate
-from ganzoo.publish.store import is_run_dir, names_published_model
+from ganzoo.artifacts.store import is_run_dir, names_published_model
 
 EVAL_FORMAT = "ganzoo-eval"
 RUN_EVAL_NAME = "eval.json"
@@ -46,7 +46,7 @@ def _evaluate_target(target: str | Path, *, n: int, metrics: Optional[Sequence[s
     registry = registry or ganzoo.get_registry()
     device_ = torch.device(device)
     path = Path(target)
-    from ganzoo.publish.load import load_model, load_run_model
+    from ganzoo.artifacts.models import load_model, load_run_model
 
     if is_run_dir(path) and not names_published_model(target):
         # One load for the weights and their digest: a run writing a new checkpoint meanwhile

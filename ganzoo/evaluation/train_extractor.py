@@ -24,8 +24,8 @@ import torch.nn.functional as F
 import ganzoo
 from ganzoo.data import resolve_data_root
 from ganzoo.evaluation.lenet import LeNet, accuracy
-from ganzoo.publish.card import dataset_hub_id, front_matter
-from ganzoo.publish.weights import save_weights, sha256_file
+from ganzoo.artifacts.card_format import dataset_hub_id, front_matter
+from ganzoo.artifacts.weights import save_weights, sha256_file
 
 RECIPE = {"epochs": 4, "batch_size": 128, "lr": 1e-3, "optimizer": "Adam", "seed": 0, "threads": 2,
           "lr_schedule": "cosine to 0"}  # fmt: skip

@@ -16,47 +16,12 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping
 
 from ganzoo.distribution import DISTRIBUTION_NAME, canonical_provider, project_url
-from ganzoo.publish import yaml_emit
-
-#: ganzoo dataset name -> its id on the Hugging Face Hub (datasets without one are not listed in ``datasets``).
-HUB_DATASETS = {"mnist": "ylecun/mnist", "fashion-mnist": "zalando-datasets/fashion_mnist"}
-_ARXIV = re.compile(r"arXiv:\s*(\d{4}\.\d{4,5})", re.IGNORECASE)
-
-
-def arxiv_tags(papers: Iterable[str]) -> list[str]:
-    """``arxiv:ID`` tags for the arXiv ids cited in ``papers``, in order, without repeats."""
-    tags: list[str] = []
-    for paper in papers:
-        for arxiv_id in _ARXIV.findall(paper or ""):
-            if f"arxiv:{arxiv_id}" not in tags:
-                tags.append(f"arxiv:{arxiv_id}")
-    return tags
-
-
-def dataset_hub_id(dataset: str) -> str:
-    """The dataset's Hub id where it has one, else ganzoo's own name (for ``model-index``)."""
-    return HUB_DATASETS.get(dataset, dataset)
-
+from ganzoo.artifacts.card_format import HUB_DATASETS, arxiv_tags, dataset_hub_id, front_matter, split_front_matter
 
 def ganzoo_link() -> str:
     """"ganzoo", linked to the project's address when the package metadata has one (never invented)."""
     url = project_url()
     return f"[ganzoo]({url})" if url else "ganzoo"
-
-
-def front_matter(meta: Mapping[str, Any]) -> str:
-    """``---`` fenced YAML front matter for ``meta``."""
-    return "---\n" + yaml_emit.dump(meta) + "---\n"
-
-
-def split_front_matter(text: str) -> tuple[str, str]:
-    """(YAML text, body) of a card; the YAML text is empty when there is no front matter."""
-    if not text.startswith("---\n"):
-        return "", text
-    end = text.find("\n---\n", 4)
-    if end < 0:
-        return "", text
-    return text[4:end + 1], text[end + 5:]
 
 
 DATASET_TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "ring-8": "Ring of 8 Gaussians",

@@ -17,14 +17,14 @@ from typing import Any, Callable, Optional
 import torch
 
 import ganzoo
-from ganzoo.engine import checkpoint as ckpt
-from ganzoo.engine.health import refuse_non_finite
+from ganzoo.artifacts import checkpoint as ckpt
+from ganzoo.artifacts.finite import refuse_non_finite
 from ganzoo.errors import GanzooError
 from ganzoo.publish.card import model_card
-from ganzoo.publish.load import MODEL_FORMAT, MODEL_FORMAT_VERSION, load_model
+from ganzoo.artifacts.models import MODEL_FORMAT, MODEL_FORMAT_VERSION, load_model
 from ganzoo.publish.reproduce import reproduce_command
-from ganzoo.publish.store import CARD_NAME, CONFIG_NAME, SAMPLES_NAME, WEIGHTS_NAME, source_model_dir
-from ganzoo.publish.weights import save_weights
+from ganzoo.artifacts.store import CARD_NAME, CONFIG_NAME, SAMPLES_NAME, WEIGHTS_NAME, source_model_dir
+from ganzoo.artifacts.weights import save_weights
 from ganzoo.specs import DataInfo, SpecError, validate_name
 
 #: Where models are published when no folder is given (relative to the current directory).
@@ -52,12 +52,12 @@ def publish(run_dir: str | Path, *, name: Optional[str] = None, to: str | Path |
     evaluation is the newest ``ganzoo eval`` result of exactly these weights;
     ``warn`` is told when there is none.
     """
-    from ganzoo.engine.api import RUN_INFO_NAME, _read_run_config
-    from ganzoo.engine.runs import run_dataset_info
+    from ganzoo.artifacts.runs import RUN_INFO_NAME, read_run_config
+    from ganzoo.artifacts.runs import run_dataset_info
 
     registry = registry or ganzoo.get_registry()
     run_dir = Path(run_dir)
-    config = _read_run_config(run_dir, registry)
+    config = read_run_config(run_dir, registry)
     run_info = _read_json(run_dir / RUN_INFO_NAME)
     # Only None means "the default"; an empty --name is a mistake, not a request for it.
     name = name if name is not None else (config.get("recipe") or config["generator"]["name"])
@@ -135,8 +135,8 @@ def sample_picture(model: Any, *, seed: int = SAMPLE_SEED, count: int = SAMPLE_C
                    registry: Any = None) -> bytes:
     """The PNG a card shows: a grid of ``count`` samples (a column per class when conditional),
     or a scatter plot of 2,500 points over the data for 2-D models."""
-    from ganzoo.engine.samples import grid_png, scatter_png
-    from ganzoo.publish.sampling import class_labels, draw
+    from ganzoo.artifacts.pictures import grid_png, scatter_png
+    from ganzoo.artifacts.sampling import class_labels, draw
 
     info = model.info
     if info.modality == "points":
@@ -153,7 +153,7 @@ def sample_picture(model: Any, *, seed: int = SAMPLE_SEED, count: int = SAMPLE_C
 def _translation_picture(model: Any, data_dir: Any, registry: Any, count: int = 8) -> bytes:
     """The card's grid of an image-to-image model: the first ``count`` test pairs, translated."""
     from ganzoo.evaluation.evaluate import build_reference
-    from ganzoo.publish.sampling import draw, translation_grid
+    from ganzoo.artifacts.sampling import draw, translation_grid
 
     reference = build_reference(model.config["dataset"]["name"], model.config["dataset"]["params"], data_dir, registry)
     examples = reference.batch_fields(torch.arange(min(count, len(reference))))

@@ -6,7 +6,7 @@ import json
 import shlex
 from typing import Any, Mapping
 
-from ganzoo.engine.config import COMPONENT_KINDS, RESUMABLE_KEYS, build_config
+from ganzoo.config import COMPONENT_KINDS, RESUMABLE_KEYS, build_config
 
 #: Train keys the command leaves out: its own options (steps, seed) and what does not change the weights.
 _NOT_IN_COMMAND = RESUMABLE_KEYS | {"seed"}

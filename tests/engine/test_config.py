@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from ganzoo.engine.config import TRAIN_DEFAULTS, build_config, parse_assignment, resumed_config
-from ganzoo.engine.runtime import resolve_device
+from ganzoo.config import TRAIN_DEFAULTS, build_config, parse_assignment, resumed_config
+from ganzoo.devices import resolve_device
 from ganzoo.errors import ConfigError, UnknownNameError
 
 
@@ -22,7 +22,7 @@ def test_recipe_params_override_component_defaults(registry):
 
 
 def test_precedence_defaults_recipe_file_set_explicit(registry, tmp_path: Path):
-    from ganzoo.engine.config import load_config_file
+    from ganzoo.config import load_config_file
 
     toml = tmp_path / "run.toml"
     toml.write_text('recipe = "ring-8"\n[train]\nsteps = 111\nlr_g = 0.5\nseed = 7\n[generator]\nhidden = [8, 8]\n')
@@ -122,7 +122,7 @@ def test_parse_assignment_reads_json_and_plain_strings():
 
 
 def test_bad_toml_is_a_clear_error(tmp_path: Path):
-    from ganzoo.engine.config import load_config_file
+    from ganzoo.config import load_config_file
 
     bad = tmp_path / "bad.toml"
     bad.write_text("[train\nsteps=")
@@ -181,7 +181,7 @@ def test_cuda_asked_for_but_absent_is_a_clear_error():
     ],
 )
 def test_an_edited_run_config_is_refused_in_words(registry, edit, problem):
-    from ganzoo.engine.config import check_saved_config
+    from ganzoo.config import check_saved_config
 
     saved = build_config(registry, "ring-8")
     check_saved_config(saved)  # what ganzoo wrote passes

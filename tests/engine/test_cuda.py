@@ -16,7 +16,7 @@ import torch
 
 import ganzoo
 from conftest import make_registry
-from ganzoo.engine import checkpoint as ckpt
+from ganzoo.artifacts import checkpoint as ckpt
 from ganzoo.engine.report import Reporter
 from ganzoo.losses import GANLoss
 from test_training import checkpoint_tensors

@@ -13,7 +13,7 @@ import torch
 
 import ganzoo
 from ganzoo.data import InMemoryData
-from ganzoo.engine.config import TRAIN_DEFAULTS
+from ganzoo.config import TRAIN_DEFAULTS
 from ganzoo.engine.cuda_graph import declares_graph_safe, graph_blocker
 from ganzoo.specs import DataInfo
 

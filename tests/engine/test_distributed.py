@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from ganzoo.cli import cli
 from ganzoo.cli.train_cmd import _args_without_nproc, train_command
-from ganzoo.engine import checkpoint as ckpt
+from ganzoo.artifacts import checkpoint as ckpt
 from ganzoo.engine.batches import epoch_permutation
 from ganzoo.engine.launch import INTERRUPTED_EXIT, worker_args
 from ganzoo.engine.loop import rescaled_cursor

@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from ganzoo.engine import checkpoint as ckpt
+from ganzoo.artifacts import checkpoint as ckpt
 from ganzoo.engine.loop import BEST_CHECKPOINT_NAME, BEST_INFO_NAME, EVAL_LOG_NAME
 from ganzoo.errors import ConfigError
 from test_training import assert_same, checkpoint_tensors, train_tiny

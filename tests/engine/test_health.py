@@ -11,8 +11,9 @@ from click.testing import CliRunner
 import ganzoo
 from conftest import make_registry
 from ganzoo.cli import cli
-from ganzoo.engine import checkpoint as ckpt
-from ganzoo.engine.health import CollapseDetector, Diverged, collapse_sign, non_finite_networks, non_finite_tensors
+from ganzoo.artifacts import checkpoint as ckpt
+from ganzoo.artifacts.finite import non_finite_tensors
+from ganzoo.engine.health import CollapseDetector, Diverged, collapse_sign, non_finite_networks
 from ganzoo.errors import RunDirectoryError
 from ganzoo.zoo.gan_losses import NonSaturatingLoss
 from test_training import TINY_MNIST, train_tiny

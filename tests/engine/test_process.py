@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from ganzoo.cli import cli
-from ganzoo.engine import checkpoint as ckpt
+from ganzoo.artifacts import checkpoint as ckpt
 from test_training import assert_same, checkpoint_tensors
 
 SETTINGS = [

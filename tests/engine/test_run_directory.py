@@ -9,7 +9,8 @@ import pytest
 
 import ganzoo
 from conftest import make_registry
-from ganzoo.engine import checkpoint as ckpt
+from ganzoo.artifacts import atomic
+from ganzoo.artifacts import checkpoint as ckpt
 from ganzoo.engine.run_directory import RunLock
 from ganzoo.errors import RunDirectoryError, TrainingError
 from test_training import TINY_MNIST, SpyPlugin, train_tiny
@@ -108,14 +109,14 @@ def test_an_overwrite_that_fails_while_creating_the_new_run_puts_the_old_one_bac
     def disk_full(path, data):
         raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
-    monkeypatch.setattr(ckpt, "atomic_write_bytes", disk_full)
+    monkeypatch.setattr(atomic, "atomic_write_bytes", disk_full)
     with pytest.raises(OSError):
         train_tiny(run, tiny_mnist_root, steps=2, overwrite=True)
     monkeypatch.undo()
     assert (run / "checkpoint.pt").read_bytes() == before
     assert siblings(run) == ["data", "run"]
     with pytest.raises(OSError):  # and a fresh --out that fails the same way leaves nothing behind
-        monkeypatch.setattr(ckpt, "atomic_write_bytes", disk_full)
+        monkeypatch.setattr(atomic, "atomic_write_bytes", disk_full)
         train_tiny(tmp_path / "fresh", tiny_mnist_root, steps=2)
     assert not (tmp_path / "fresh").exists()
 

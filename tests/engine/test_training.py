@@ -12,7 +12,7 @@ import torch
 import ganzoo
 import ganzoo.engine.report
 from conftest import assert_same, make_registry
-from ganzoo.engine import checkpoint as ckpt
+from ganzoo.artifacts import checkpoint as ckpt
 from ganzoo.errors import CheckpointError, ConfigError, DataNotFoundError, RunDirectoryError, TrainingError
 from ganzoo.losses import GANLoss
 
@@ -285,7 +285,7 @@ def test_a_failed_checkpoint_write_leaves_the_previous_one_loadable(tmp_path, ti
         handle.write(b"half a checkpoint")
         raise OSError("disk full")
 
-    import ganzoo.engine.checkpoint as module
+    import ganzoo.artifacts.checkpoint as module
 
     monkeypatch.setattr(module.torch, "save", crash_mid_write)
     with pytest.raises(OSError, match="disk full"):
@@ -298,16 +298,18 @@ def test_a_failed_checkpoint_write_leaves_the_previous_one_loadable(tmp_path, ti
 
 
 def test_atomic_write_never_exposes_a_partial_file(tmp_path, monkeypatch):
+    from ganzoo.artifacts import atomic
+
     target = tmp_path / "file.bin"
-    ckpt.atomic_write_bytes(target, b"old")
+    atomic.atomic_write_bytes(target, b"old")
     import os as os_module
 
     def failing_replace(src, dst):
         raise OSError("crash before rename")
 
-    monkeypatch.setattr(ckpt.os, "replace", failing_replace)
+    monkeypatch.setattr(atomic.os, "replace", failing_replace)
     with pytest.raises(OSError):
-        ckpt.atomic_write_bytes(target, b"new")
+        atomic.atomic_write_bytes(target, b"new")
     monkeypatch.undo()
     assert target.read_bytes() == b"old" and sorted(os_module.listdir(tmp_path)) == ["file.bin"]
 

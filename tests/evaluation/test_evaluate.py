@@ -128,10 +128,10 @@ def test_a_dataset_without_an_extractor_is_refused_in_words():
 
 
 def test_the_training_evaluator_scores_a_generator_with_a_primary_metric(runs):
-    from ganzoo.engine.api import _read_run_config
-    from ganzoo.engine.runs import load_run_generator, run_dataset_info
+    from ganzoo.artifacts.runs import read_run_config
+    from ganzoo.artifacts.runs import load_run_generator, run_dataset_info
 
-    config = _read_run_config(runs / "vanilla-mnist")
+    config = read_run_config(runs / "vanilla-mnist")
     config["train"]["eval_samples"] = 100
     info = run_dataset_info(runs / "vanilla-mnist", runs / "data")
     evaluator = build_training_evaluator(config, info, torch.device("cpu"), data_dir=runs / "data")

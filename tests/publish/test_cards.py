@@ -10,10 +10,10 @@ import pytest
 import yaml
 
 import ganzoo
-from ganzoo.publish import yaml_emit
+from ganzoo.artifacts import yaml_emit
 from ganzoo.publish.card import HUB_DATASETS, arxiv_tags, render_card, split_front_matter
 from ganzoo.publish.publish import publish
-from ganzoo.publish.store import source_model_dir
+from ganzoo.artifacts.store import source_model_dir
 
 CARDS = sorted(p for p in source_model_dir().iterdir() if (p / "README.md").is_file())
 GENERATOR_CARDS = [p for p in CARDS if json.loads((p / "config.json").read_text()).get("format") == "ganzoo-model"]

@@ -22,8 +22,8 @@ from click.testing import CliRunner
 import ganzoo
 from ganzoo.cli import cli
 from ganzoo.errors import GanzooError
-from ganzoo.publish import hub
-from ganzoo.publish.load import load_model
+from ganzoo.artifacts import hub
+from ganzoo.artifacts.models import load_model
 from ganzoo.publish.publish import publish
 
 huggingface_hub = pytest.importorskip("huggingface_hub")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ganzoo.publish.store import source_model_dir
+from ganzoo.artifacts.store import source_model_dir
 from plugin_env import make_venv
 
 try:
@@ -43,7 +43,7 @@ def test_a_wheel_install_samples_the_pretrained_zoo_without_the_source_tree(tmp_
     python = make_venv(venv)  # sees this interpreter's torch; the wheel installed into it comes first
     subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheel)], check=True, capture_output=True,
                    timeout=300)  # fmt: skip
-    probe = subprocess.run([str(python), "-c", "import ganzoo, ganzoo.publish.store as s; print(ganzoo.__file__); "
+    probe = subprocess.run([str(python), "-c", "import ganzoo, ganzoo.artifacts.store as s; print(ganzoo.__file__); "
                             "print(s.find_model('vanilla-mnist'))"], capture_output=True, text=True, check=True, cwd=tmp_path)  # fmt: skip
     package_file, model_folder = probe.stdout.split()
     assert str(venv) in package_file, "the test must exercise the wheel, not the editable checkout"

@@ -12,12 +12,12 @@ from click.testing import CliRunner
 
 import ganzoo
 from ganzoo.cli import cli
-from ganzoo.engine import checkpoint as ckpt
+from ganzoo.artifacts import checkpoint as ckpt
 from ganzoo.errors import GanzooError
 from ganzoo.publish import publish as publish_module
 from ganzoo.publish.card import split_front_matter
-from ganzoo.publish.load import load_model
-from ganzoo.publish.weights import WeightsError, load_weights, read_metadata, save_weights
+from ganzoo.artifacts.models import load_model
+from ganzoo.artifacts.weights import WeightsError, load_weights, read_metadata, save_weights
 
 TINY = {"generator.hidden": [32, 32], "discriminator.hidden": [32], "train.batch_size": 32,
         "train.ema_halflife_kimg": 0.5, "train.sample_every": 100, "train.log_every": 5}  # fmt: skip
@@ -41,7 +41,7 @@ def publish(runs: Path, recipe: str, to: Path, **kwargs) -> Path:
 
 
 def test_publish_load_sample_round_trip_gives_identical_images(runs, tmp_path):
-    from ganzoo.engine.runs import load_run_generator
+    from ganzoo.artifacts.runs import load_run_generator
 
     folder = publish(runs, "vanilla-mnist", tmp_path)
     assert sorted(p.name for p in folder.iterdir()) == ["README.md", "config.json", "model.safetensors", "samples.png"]
@@ -271,7 +271,7 @@ def test_sampling_a_conditional_model_by_class_and_its_errors(runs, tmp_path):
 
 
 def test_class_labels_reach_the_generator(runs, tmp_path):
-    from ganzoo.publish.sampling import class_labels, draw
+    from ganzoo.artifacts.sampling import class_labels, draw
 
     model = load_model(publish(runs, "cgan-mnist", tmp_path))
     sevens = draw(model, n=4, seed=0, labels=class_labels(model, 7, 4))
@@ -306,7 +306,7 @@ def test_sample_refuses_outputs_it_cannot_write_as_asked(runs, tmp_path):
 
 
 def test_interpolation_walks_from_one_noise_vector_to_the_other(runs, tmp_path):
-    from ganzoo.publish.sampling import draw, slerp
+    from ganzoo.artifacts.sampling import draw, slerp
 
     model = load_model(publish(runs, "vanilla-mnist", tmp_path))
     strip = draw(model, n=6, seed=2, interpolate=True)
@@ -352,13 +352,13 @@ def test_a_model_in_the_default_folder_is_pointed_to_but_never_shadows_the_zoo(r
     result = CliRunner().invoke(cli, ["sample", "model_cards/mine", "--n", "4", "--out", str(tmp_path / "mine.png")])
     assert result.exit_code == 0, result.output
     # The name of a shipped model still means the shipped model.
-    from ganzoo.publish.store import find_model, source_model_dir
+    from ganzoo.artifacts.store import find_model, source_model_dir
 
     assert find_model("vanilla-mnist") == source_model_dir() / "vanilla-mnist"
 
 
 def test_a_folder_named_like_a_shipped_model_never_stands_in_for_it(runs, tmp_path, monkeypatch):
-    from ganzoo.publish.store import resolve_model, source_model_dir
+    from ganzoo.artifacts.store import resolve_model, source_model_dir
 
     monkeypatch.chdir(tmp_path)
     publish(runs, "vanilla-mnist", tmp_path)  # ./vanilla-mnist, a published folder of the shipped model's name
@@ -370,7 +370,7 @@ def test_a_folder_named_like_a_shipped_model_never_stands_in_for_it(runs, tmp_pa
 @pytest.mark.parametrize("reference", ["model_cards:/etc", "model_cards://etc/passwd", "model_cards:../x/y",
                                        "model_cards:lenet-mnist/..", "model_cards:lenet-mnist/a/b"])
 def test_model_file_references_outside_the_model_folders_are_refused(reference):
-    from ganzoo.publish.store import resolve_store_file
+    from ganzoo.artifacts.store import resolve_store_file
 
     with pytest.raises(GanzooError, match="bad model file reference"):
         resolve_store_file(reference)
@@ -466,7 +466,7 @@ def test_a_run_records_its_data_shape_so_publishing_needs_no_dataset(runs, tmp_p
 
 
 def test_publishing_into_the_checkouts_own_model_folder_is_pointed_out(runs, tmp_path, monkeypatch):
-    from ganzoo.publish import store
+    from ganzoo.artifacts import store
 
     zoo = tmp_path / "checkout" / "model_cards"
     zoo.mkdir(parents=True)

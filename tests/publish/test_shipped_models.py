@@ -15,9 +15,9 @@ from click.testing import CliRunner
 import ganzoo
 from ganzoo.cli import cli
 from ganzoo.publish.card import split_front_matter
-from ganzoo.publish.load import load_model
-from ganzoo.publish.store import source_model_dir
-from ganzoo.publish.weights import read_metadata, sha256_file
+from ganzoo.artifacts.models import load_model
+from ganzoo.artifacts.store import source_model_dir
+from ganzoo.artifacts.weights import read_metadata, sha256_file
 
 MODEL_DIR = source_model_dir()
 #: The pretrained zoo the README promises (issue: at least these five).
@@ -105,7 +105,7 @@ def test_an_evaluation_network_is_not_offered_or_loaded_as_a_generator(name, tmp
 
 @pytest.mark.parametrize("content", ["not json", "[1, 2]", "null", '{"kind": 3}'])
 def test_odd_config_files_are_not_taken_for_evaluation_networks(tmp_path, content):
-    from ganzoo.publish.store import is_extractor_folder
+    from ganzoo.artifacts.store import is_extractor_folder
 
     (tmp_path / "config.json").write_text(content)
     assert not is_extractor_folder(tmp_path)

@@ -15,9 +15,9 @@ from click.testing import CliRunner
 
 import ganzoo
 from ganzoo.cli import cli
-from ganzoo.engine import checkpoint as ckpt
+from ganzoo.artifacts import checkpoint as ckpt
 from ganzoo.errors import GanzooError
-from ganzoo.publish.weights import WeightsError, load_weights, save_weights
+from ganzoo.artifacts.weights import WeightsError, load_weights, save_weights
 from test_publish import publish, runs  # noqa: F401  (runs is a fixture)
 
 
@@ -199,7 +199,7 @@ def test_non_finite_weights_are_refused_at_every_entry_point(runs, tmp_path):
 
 
 def test_samples_that_overflow_are_refused_in_words():
-    from ganzoo.engine.health import refuse_non_finite_samples
+    from ganzoo.artifacts.finite import refuse_non_finite_samples
     from ganzoo.evaluation.evaluate import EvaluationError
 
     fine = torch.zeros(3, 1, 2, 2)

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 import ganzoo
 from ganzoo.cli import cli as main
-from ganzoo.engine import checkpoint as ckpt
+from ganzoo.artifacts import checkpoint as ckpt
 from ganzoo.metrics.classes import code_agreement
 from ganzoo.specs import DataInfo
 

@@ -233,7 +233,7 @@ def test_recipe_names():
 @pytest.mark.parametrize("recipe", RECIPES, ids=lambda r: r.name)
 def test_recipe_params_are_known_keys_and_one_training_step_runs(recipe):
     """Build what the recipe names with its params and take one D and one G step."""
-    from ganzoo.engine.config import TRAIN_DEFAULTS
+    from ganzoo.config import TRAIN_DEFAULTS
     from ganzoo.losses import input_gradients
 
     specs = {s.name: s for hook in (dcgan_plugin.ganzoo_generators, dcgan_plugin.ganzoo_discriminators,
@@ -269,7 +269,7 @@ def test_wgan_gp_recipe_has_no_batch_norm_in_the_critic():
 
 def test_recipes_resolve_in_a_registry_with_the_other_zoo_plugins():
     """No name clashes with the rest of the zoo, and the engine's resolver accepts every recipe."""
-    from ganzoo.engine.config import build_config
+    from ganzoo.config import build_config
     from ganzoo.plugins import PluginRecord, create_plugin_manager
     from ganzoo.registry import Registry
     from ganzoo.zoo import datasets_plugin, inputs_plugin, mlp_plugin

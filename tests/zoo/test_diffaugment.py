@@ -7,7 +7,7 @@ import torch
 
 import ganzoo
 from conftest import assert_same
-from ganzoo.engine import checkpoint as ckpt
+from ganzoo.artifacts import checkpoint as ckpt
 from ganzoo.specs import DataInfo
 from ganzoo.zoo.diffaugment import AdaptiveDiffAugment, DiffAugment, cutout, parse_policy, translation
 

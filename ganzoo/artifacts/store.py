@@ -12,7 +12,7 @@ a model name in, in order:
 
 ``hf://ORG/NAME[@REVISION]`` names a model on the Hugging Face Hub instead: it
 is fetched into (or found in) huggingface_hub's cache by
-:mod:`ganzoo.publish.hub` (the optional extra ``hub``). A training run's
+:mod:`ganzoo.artifacts.hub` (the optional extra ``hub``). A training run's
 directory is not a published model, but :func:`is_run_dir` tells it apart so
 that ``ganzoo.load``, ``ganzoo sample`` and ``ganzoo eval`` take it too.
 
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from ganzoo.errors import GanzooError
-from ganzoo.publish.hub import is_hub_reference
+from ganzoo.artifacts.hub import is_hub_reference
 from ganzoo.specs import SpecError, validate_name
 
 MODEL_PATH_ENV = "GANZOO_MODEL_PATH"
@@ -156,7 +156,7 @@ def resolve_model(name_or_path: str | Path) -> Path:
     returned.
     """
     if is_hub_reference(name_or_path):
-        from ganzoo.publish import hub
+        from ganzoo.artifacts import hub
 
         return hub.download(str(name_or_path))
     if isinstance(name_or_path, str):

@@ -8,8 +8,8 @@ from typing import Any, Optional
 import torch
 from torch import Tensor
 
-from ganzoo.engine.checkpoint import atomic_write_bytes
-from ganzoo.engine.health import refuse_non_finite_samples
+from ganzoo.artifacts.atomic import atomic_write_bytes
+from ganzoo.artifacts.finite import refuse_non_finite_samples
 from ganzoo.errors import GanzooError
 from ganzoo.inputs import slerp  # noqa: F401  (re-exported: where 1.x code imported it from)
 
@@ -88,7 +88,7 @@ def _refuse_existing(path: Path, force: bool) -> None:
 def write_grid(model: Any, out: Path, *, n: int, seed: int, labels: Optional[Tensor] = None, force: bool = False,
                interpolate: bool = False, codes: Optional[dict[str, Any]] = None) -> Path:
     """A grid (or a one-row strip, or a scatter plot for 2-D models) of samples as a PNG."""
-    from ganzoo.engine.samples import grid_png, scatter_png
+    from ganzoo.artifacts.pictures import grid_png, scatter_png
 
     _refuse_existing(Path(out), force)
     samples = draw(model, n=n, seed=seed, labels=labels, interpolate=interpolate, codes=codes)
@@ -107,7 +107,7 @@ def write_grid(model: Any, out: Path, *, n: int, seed: int, labels: Optional[Ten
 def write_images(model: Any, out_dir: Path, *, n: int, seed: int, labels: Optional[Tensor] = None, force: bool = False,
                  interpolate: bool = False, codes: Optional[dict[str, Any]] = None) -> list[Path]:
     """One PNG per sample, ``out_dir/000000.png`` ...; image models only."""
-    from ganzoo.engine.samples import grid_png
+    from ganzoo.artifacts.pictures import grid_png
 
     if model.info.modality != "image":
         raise SamplingError("--out-dir writes images, but this model makes 2-D points",
@@ -191,7 +191,7 @@ def _unit(images: Tensor, info: Any) -> Tensor:
 def write_translations(model: Any, inputs: Path, *, out: Optional[Path] = None, out_dir: Optional[Path] = None,
                        seed: int = 0, force: bool = False) -> list[Path]:  # fmt: skip
     """Translate the images at ``inputs``: a grid of input | output pairs (``out``) or one PNG per input (``out_dir``)."""
-    from ganzoo.engine.samples import grid_png
+    from ganzoo.artifacts.pictures import grid_png
 
     source_info = getattr(model.sampler, "source_info", None)
     if source_info is None:
@@ -218,7 +218,7 @@ def write_translations(model: Any, inputs: Path, *, out: Optional[Path] = None, 
 def translation_grid(model: Any, source: Tensor, translated: Tensor, target: Optional[Tensor] = None,
                      per_row: int = 4) -> bytes:  # fmt: skip
     """A PNG of input | output (| target) groups, ``per_row`` groups to a row."""
-    from ganzoo.engine.samples import grid_png
+    from ganzoo.artifacts.pictures import grid_png
     from ganzoo.specs import DataInfo
 
     columns = [_unit(source, model.sampler.source_info), _unit(translated, model.info)]

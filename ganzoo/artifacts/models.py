@@ -14,10 +14,10 @@ from typing import Any, Optional
 import torch
 from torch import nn
 
-from ganzoo.engine.health import refuse_non_finite
+from ganzoo.artifacts.finite import refuse_non_finite
 from ganzoo.errors import GanzooError, UnknownNameError
-from ganzoo.publish.store import CONFIG_NAME, WEIGHTS_NAME, is_extractor_folder, names_run_dir, resolve_model
-from ganzoo.publish.weights import WeightsError, check_state_fits, load_state_strictly, load_weights
+from ganzoo.artifacts.store import CONFIG_NAME, WEIGHTS_NAME, is_extractor_folder, names_run_dir, resolve_model
+from ganzoo.artifacts.weights import WeightsError, check_state_fits, load_state_strictly, load_weights
 from ganzoo.specs import DataInfo
 from ganzoo.untrusted import check_config_names, install_advice
 
@@ -75,7 +75,7 @@ class LoadedModel(nn.Module):
             model = ganzoo.load("cgan-mnist")
             sevens = model.sample(8, labels=7)          # (8, 1, 28, 28), values in [0, 1]
         """
-        from ganzoo.publish.sampling import as_labels, draw
+        from ganzoo.artifacts.sampling import as_labels, draw
 
         if source is not None:
             n = len(source)
@@ -101,7 +101,7 @@ def load(name_or_path: str | Path, *, device: torch.device | str = "cpu", regist
     """A published model, in eval mode on ``device``: it calls like its generator and has :meth:`~LoadedModel.sample`.
 
     ``name_or_path`` is a model name (``vanilla-mnist``: looked up in the model
-    folders, see :mod:`ganzoo.publish.store`), a folder written by
+    folders, see :mod:`ganzoo.artifacts.store`), a folder written by
     ``ganzoo publish``, a lone ``model.safetensors`` (its metadata holds the
     config), a training run's directory (its EMA generator, as ``ganzoo sample
     RUN_DIR`` draws from), or ``hf://ORG/NAME[@REVISION]`` on the Hugging Face
@@ -128,7 +128,7 @@ def load_model(name_or_path: str | Path, *, device: torch.device | str = "cpu", 
         raise GanzooError(f"no model given: {name_or_path!r}", "a model is named by a string or a path",
                           "give a name such as 'vanilla-mnist', a folder or a .safetensors file")  # fmt: skip
     if not isinstance(device, torch.device):
-        from ganzoo.engine.runtime import resolve_device
+        from ganzoo.devices import resolve_device
 
         device = resolve_device(str(device))  # "cuda" without a GPU is refused in words here
     if names_run_dir(name_or_path):
@@ -179,12 +179,11 @@ def load_run_model(run_dir: str | Path, *, device: torch.device | str = "cpu", r
     without publishing. ``state``: the run's checkpoint, when the caller loaded it already.
     """
     import ganzoo
-    from ganzoo.engine.api import _read_run_config
-    from ganzoo.engine.runs import load_run_generator, run_dataset_info
+    from ganzoo.artifacts.runs import load_run_generator, read_run_config, run_dataset_info
 
     registry = registry or ganzoo.get_registry()
     run_dir = Path(run_dir).resolve()  # "." has no name of its own
-    config = _read_run_config(run_dir, registry)
+    config = read_run_config(run_dir, registry)
     info = run_dataset_info(run_dir, data_dir, registry)
     generator = load_run_generator(run_dir, info=info, registry=registry, state=state)
     conditional = bool(getattr(registry.get("generator", config["generator"]["name"]), "conditional", False))

@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 import torch
 
-from ganzoo.engine.checkpoint import atomic_write_bytes
+from ganzoo.artifacts.atomic import atomic_write_bytes
 from ganzoo.errors import GanzooError
 from ganzoo.untrusted import check_tensor_names
 

@@ -10,7 +10,7 @@ from typing import Optional
 import torch
 from torch import Tensor
 
-from ganzoo.engine.checkpoint import atomic_write_bytes
+from ganzoo.artifacts.atomic import atomic_write_bytes
 from ganzoo.specs import DataInfo
 
 SCATTER_PIXELS = 512

@@ -118,6 +118,20 @@ NON_NEGATIVE = ("eval_every", "n_critic", "d_warmup_steps", "grad_clip", "r1_gam
                 "weight_decay_g", "weight_decay_d")
 
 
+def network_names(config: Mapping[str, Any]) -> list[str]:
+    """G, D and every other network the configuration names, in that order."""
+    return ["G", "D", *(config.get(NETWORKS_SECTION) or {})]
+
+
+def network_entry(config: Mapping[str, Any], name: str) -> Optional[Mapping[str, Any]]:
+    """A network's configuration: ``generator``/``discriminator`` sections for G and D, else its ``networks`` entry."""
+    if name == "G":
+        return {"kind": "generator", **config["generator"]}
+    if name == "D":
+        return {"kind": "discriminator", **config["discriminator"]}
+    return (config.get(NETWORKS_SECTION) or {}).get(name)
+
+
 def parse_value(text: str) -> Any:
     """A ``--set`` value: JSON if it parses (``3``, ``1e-4``, ``[0.5, 0.9]``, ``true``), else the string."""
     try:

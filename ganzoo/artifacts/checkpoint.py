@@ -9,16 +9,14 @@ so it loads with ``torch.load(weights_only=True)``: no code runs from it.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
 import torch
 
+from ganzoo.artifacts import atomic
 from ganzoo.errors import CheckpointError, unreadable_file_reason
 
 FORMAT = "ganzoo-checkpoint"
@@ -61,55 +59,6 @@ KEYS = frozenset(
 ADDED_IN_2 = ("networks", "ema_networks", "optimizers", "scalers", "objective", "augment")
 
 
-def _process_umask() -> int:
-    # Reading the umask means setting it; done once, at import, before any thread
-    # could create a file in between with the temporary mask.
-    umask = os.umask(0)
-    os.umask(umask)
-    return umask
-
-
-_UMASK = _process_umask()
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half.
-
-    The bytes go to a temporary file in the same directory, are flushed to
-    disk, and replace ``path`` with one atomic rename.
-    """
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp creates 0600 files; give the result the permissions a plain open() would.
-        os.chmod(tmp_name, 0o666 & ~_UMASK)
-        os.replace(tmp_name, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise
-
-
-def remove_stale_temporaries(directory: Path) -> list[Path]:
-    """Delete the temporary files that :func:`atomic_write_bytes` left in ``directory``.
-
-    A process killed mid-write (SIGKILL, power loss) leaves its ``.NAME.*.tmp``
-    behind, as large as a checkpoint. Call this only where no other process
-    writes into ``directory``, e.g. when a run is resumed. Returns what was removed.
-    """
-    removed = []
-    for stale in Path(directory).rglob(".*.tmp"):
-        with contextlib.suppress(OSError):
-            stale.unlink()
-            removed.append(stale)
-    return removed
-
-
 def sampling_weights(state: Mapping[str, Any]) -> Mapping[str, torch.Tensor]:
     """The generator weights a checkpoint samples with: its EMA when the run kept one."""
     return state["ema"] if state["ema"] else state["generator"]
@@ -133,7 +82,7 @@ def save_checkpoint(path: Path, state: Mapping[str, Any]) -> None:
         raise ValueError(f"checkpoint state keys mismatch: missing {sorted(missing)}, extra {sorted(extra)}")
     buffer = io.BytesIO()
     torch.save(state, buffer)
-    atomic_write_bytes(Path(path), buffer.getvalue())
+    atomic.atomic_write_bytes(Path(path), buffer.getvalue())
 
 
 def load_checkpoint(path: Path, map_location: Any = "cpu") -> dict[str, Any]:
