@@ -154,16 +154,19 @@ def load_model(name_or_path: str | Path, *, device: torch.device | str = "cpu", 
     config = _config(path, weights_file, metadata)
     info = _data_info(config, weights_file)
     generator = _rebuild(registry, "generator", config, info, tensors, weights_file)
-    networks = {name: _rebuild(registry, f"networks.{name}", config, info, tensors, weights_file)
-                for name in config.get("weights", {}).get("networks", [])}  # fmt: skip
+    published = config.get("weights", {})
+    # The other generators always (they sample); D and the other networks when asked for.
+    names = list(published.get("networks", [])) + (list(published.get("other_networks", [])) if with_discriminator else [])
+    networks = {name: _rebuild(registry, f"networks.{name}", config, info, tensors, weights_file) for name in names}
     discriminator = None
     if with_discriminator:
-        if not config.get("weights", {}).get("discriminator"):
+        if not published.get("discriminator"):
             raise GanzooError(f"{weights_file} holds no discriminator", "it was published without one",
                               "re-publish the run with --with-discriminator")  # fmt: skip
         discriminator = _rebuild(registry, "discriminator", config, info, tensors, weights_file)
     else:
-        tensors = {k: v for k, v in tensors.items() if not k.startswith("discriminator.")}
+        skipped = ("discriminator.", *(f"networks.{name}." for name in published.get("other_networks", [])))
+        tensors = {k: v for k, v in tensors.items() if not k.startswith(skipped)}
         _check_no_leftovers(tensors, weights_file, [f"networks.{name}." for name in networks])
     return LoadedModel(generator=generator.to(device).eval(), info=info, config=config, path=path,
                        discriminator=discriminator.to(device).eval() if discriminator is not None else None,

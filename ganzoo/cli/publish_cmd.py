@@ -14,7 +14,8 @@ import click
 @click.option("--to", "to", type=click.Path(file_okay=False, path_type=Path),
               help="Folder the model folder is created in (default ./model_cards; in a ganzoo source checkout, "
                    "where that is the shipped zoo, --to is required).")
-@click.option("--with-discriminator", is_flag=True, help="Also publish the discriminator's weights.")
+@click.option("--with-discriminator", is_flag=True,
+              help="Also publish the discriminator and the run's other trained networks (InfoGAN's Q ...).")
 @click.option("--best", "use_best", is_flag=True, help="Publish the checkpoint --eval-every ranked best, not the latest.")
 @click.option("--force", is_flag=True, help="Replace an existing model of that name.")
 @click.option("--license", "license_", default="mit", show_default=True, help="License id for the model card.")

@@ -29,13 +29,23 @@ class Reporter:
 QuietReporter = Reporter
 
 
+#: The familiar names of the classic phases' numbers; every other logged term is shown by its own name.
+_LABELS = {"d_loss": "D loss", "g_loss": "G loss", "d_real": "D(x)", "d_fake": "D(G(z))"}
+#: Bookkeeping, not a number of the training itself.
+_NOT_TERMS = {"step", "kimg", "img_per_s", "wall_time"}
+
+
 def format_stats(stats: Mapping[str, Any], total_steps: int) -> str:
-    """One line of the numbers a GAN user watches."""
+    """One line of the numbers a GAN user watches: the D and G losses, D(x), D(G(z)), and every other
+    phase's loss and named term (``d_reg_loss``, ``g_info_cat`` ...) under its own name."""
     parts = [f"step {stats['step']}/{total_steps}", f"kimg {stats['kimg']:.1f}"]
-    for key, label in (("d_loss", "D loss"), ("g_loss", "G loss"), ("d_real", "D(x)"), ("d_fake", "D(G(z))")):
+    for key, label in _LABELS.items():
         value = stats.get(key)
         if value is not None:
             parts.append(f"{label} {value:.4f}")
+    for key, value in stats.items():
+        if key not in _LABELS and key not in _NOT_TERMS and isinstance(value, (int, float)):
+            parts.append(f"{key} {value:.4g}")
     if stats.get("img_per_s"):
         parts.append(f"{stats['img_per_s']:.0f} img/s")
     return " | ".join(parts)

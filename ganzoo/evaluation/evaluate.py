@@ -221,6 +221,13 @@ def evaluate(
     import ganzoo
 
     registry = registry or ganzoo.get_registry()
+    if getattr(sampler, "needs_examples", False):
+        raise EvaluationError(
+            "ganzoo eval has no metrics for image-to-image models yet",
+            "they translate the test split's inputs, and their metrics (L1, PSNR, SSIM against the targets, FID "
+            "of the translations) are not built",
+            "sample the model with --input, or evaluate a noise-to-image model",
+        )
     device = torch.device(device)
     started = time.perf_counter()
     if reference is None:

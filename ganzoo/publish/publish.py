@@ -102,14 +102,16 @@ def publish(run_dir: str | Path, *, name: Optional[str] = None, to: str | Path |
     tensors = {f"generator.{k}": v for k, v in weights.items()}
     # The other generators (a CycleGAN's second direction) sample too: published by name, EMA when kept.
     generators = [name for name, entry in config["networks"].items() if entry["kind"] == "generator"]
-    for net in generators:
+    # With the discriminator go the run's other trained networks (D_a, InfoGAN's Q ...): all of it, by name.
+    others = [name for name in config["networks"] if name not in generators] if with_discriminator else []
+    for net in generators + others:
         net_weights = state["ema_networks"].get(net) or state["networks"][net]
         tensors.update({f"networks.{net}.{k}": v for k, v in net_weights.items()})
     if with_discriminator:
         tensors.update({f"discriminator.{k}": v for k, v in state["discriminator"].items()})
     refuse_non_finite(tensors, "the weights to publish", checkpoint_file, PublishError)
     model_config = _model_config(name, config, run_info, state, info, registry, bool(state["ema"]), with_discriminator,
-                                 evaluation, checkpoint_file.name, generators)  # fmt: skip
+                                 evaluation, checkpoint_file.name, generators, others)  # fmt: skip
     metadata = {"format": "pt", "ganzoo_version": ganzoo.__version__, "config": json.dumps(model_config, sort_keys=True),
                 **{kind: model_config[kind]["name"] for kind in ("generator", "discriminator", "loss", "dataset")},
                 "recipe": model_config["recipe"] or ""}  # fmt: skip
@@ -172,7 +174,7 @@ def _reference_points(config: dict[str, Any], data_dir: Any, registry: Any) -> O
 
 def _model_config(name: str, config: dict[str, Any], run_info: dict[str, Any], state: dict[str, Any], info: DataInfo,
                   registry: Any, has_ema: bool, with_discriminator: bool, evaluation: Optional[dict[str, Any]],
-                  checkpoint_name: str, generators: list[str]) -> dict[str, Any]:
+                  checkpoint_name: str, generators: list[str], others: list[str]) -> dict[str, Any]:
     parts = {}
     for kind in ("generator", "discriminator", "loss", "dataset"):
         entry = registry.entry(kind, config[kind]["name"])
@@ -200,7 +202,7 @@ def _model_config(name: str, config: dict[str, Any], run_info: dict[str, Any], s
         "data": info.to_json(),
         "train": config["train"],
         "weights": {"generator": "ema" if has_ema else "generator", "discriminator": with_discriminator,
-                    "checkpoint": checkpoint_name, "networks": generators},  # fmt: skip
+                    "checkpoint": checkpoint_name, "networks": generators, "other_networks": others},  # fmt: skip
         "training": {
             "steps": int(state["step"]),
             "images_seen": int(state["images_seen"]),

@@ -110,3 +110,31 @@ def test_code_agreement_maps_each_code_value_to_its_commonest_class():
     assert code_agreement(codes, predicted) == pytest.approx(7 / 8)
     with pytest.raises(ValueError):
         code_agreement(codes, predicted[:3])
+
+
+def test_publishing_with_the_discriminator_keeps_every_network_by_name(tmp_path, tiny_mnist_root):
+    from ganzoo.artifacts.models import load_model
+    from ganzoo.publish.publish import publish
+
+    ganzoo.train("infogan-mnist", steps=2, out=tmp_path / "run", data_dir=tiny_mnist_root, quiet=True,
+                 overrides=SMALL_INFOGAN)  # fmt: skip
+    folder = publish(tmp_path / "run", to=tmp_path / "models", with_discriminator=True)
+    config = json.loads((folder / "config.json").read_text())
+    assert config["weights"]["other_networks"] == ["Q"] and config["networks"]["Q"]["name"] == "infogan-q"
+    full = load_model(folder, with_discriminator=True)
+    assert set(full.networks) == {"Q"} and full.discriminator is not None
+    state = ckpt.load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert all(torch.equal(full.networks["Q"].state_dict()[k], v) for k, v in state["networks"]["Q"].items())
+    assert set(load_model(folder).networks) == set()  # sampling needs neither D nor Q
+
+
+def test_eval_draws_with_the_models_own_inputs_and_reports_code_agreement(tmp_path, tiny_mnist_root):
+    from ganzoo.evaluation.targets import evaluate_target
+
+    ganzoo.train("infogan-mnist", steps=2, out=tmp_path / "run", data_dir=tiny_mnist_root, quiet=True,
+                 overrides=SMALL_INFOGAN)  # fmt: skip
+    evaluation, record = evaluate_target(tmp_path / "run", n=200, metrics=["fid", "classes"], data_dir=tiny_mnist_root)
+    names = {r.metric for r in evaluation.records}
+    assert {"fid", "code_agreement"} <= names and "class_agreement" not in names  # InfoGAN: codes, not labels
+    agreement = next(r.value for r in evaluation.records if r.metric == "code_agreement")
+    assert 0.1 <= agreement <= 1.0
