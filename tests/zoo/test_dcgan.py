@@ -225,7 +225,7 @@ RECIPES = list(dcgan_plugin.ganzoo_recipes())
 
 def test_recipe_names():
     assert [r.name for r in RECIPES] == [
-        "dcgan-mnist", "dcgan-fashion", "lsgan-mnist", "wgan-gp-mnist", "hinge-sn-mnist", "cgan-mnist",
+        "dcgan-mnist", "dcgan-fashion", "diffaugment-fashion-6k", "lsgan-mnist", "wgan-gp-mnist", "hinge-sn-mnist", "cgan-mnist",
     ]  # fmt: skip
     assert all(r.paper and r.expect for r in RECIPES)
 
@@ -272,10 +272,10 @@ def test_recipes_resolve_in_a_registry_with_the_other_zoo_plugins():
     from ganzoo.config import build_config
     from ganzoo.plugins import PluginRecord, create_plugin_manager
     from ganzoo.registry import Registry
-    from ganzoo.zoo import datasets_plugin, inputs_plugin, mlp_plugin
+    from ganzoo.zoo import augment_plugin, datasets_plugin, inputs_plugin, mlp_plugin
 
     pm = create_plugin_manager(entry_points=False)
-    for module in (mlp_plugin, datasets_plugin, dcgan_plugin, losses_plugin, inputs_plugin):
+    for module in (mlp_plugin, datasets_plugin, dcgan_plugin, losses_plugin, inputs_plugin, augment_plugin):
         pm.register_plugin(module, PluginRecord(module.__name__, module.__name__, "ganzoo", "test", "pending"))
     registry = Registry.from_plugin_manager(pm)
     for recipe in RECIPES:
