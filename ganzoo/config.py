@@ -78,12 +78,15 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "weight_decay_g": 0.0,  # L2 weight decay of G's optimizer
     "weight_decay_d": 0.0,  # L2 weight decay of D's optimizer
     "augment": "",  # a registered augmentation applied to everything D sees (e.g. diffaugment); "" = none
+    "lr_schedule": "constant",  # "constant", or "linear-decay": every learning rate falls linearly to 0 at the last step
+    "lr_decay_start": 0.5,  # linear-decay: the fraction of train.steps after which the decay begins
     "stop_on_collapse": False,  # stop (exit 1) once training looks collapsed, not only warn (docs/reliability.md)
 }
 
 #: Train keys added with contract 2, at the values runs before it trained with: a
 #: configuration that leaves them there has the digest it had before they existed.
-ADDED_TRAIN_KEYS = {"weight_decay_g": 0.0, "weight_decay_d": 0.0, "augment": ""}
+ADDED_TRAIN_KEYS = {"weight_decay_g": 0.0, "weight_decay_d": 0.0, "augment": "", "lr_schedule": "constant",
+                    "lr_decay_start": 0.5}
 
 #: Keys that may change when resuming: they do not change what is learned, though
 #: ``device`` and ``optimizer_impl`` change floating-point rounding, so a resume that
@@ -110,6 +113,7 @@ CHOICES = {
     "optimizer": ("adam", "rmsprop"),
     "precision": ("fp32", "bf16", "fp16"),
     "optimizer_impl": ("auto", "fused", "foreach", "for-loop"),
+    "lr_schedule": ("constant", "linear-decay"),
 }
 #: The largest train.seed (as numpy's seeds: 32 bits).
 MAX_SEED = 2**32 - 1
@@ -443,6 +447,9 @@ def validate_train(train: Mapping[str, Any]) -> None:
     for key, allowed in CHOICES.items():
         if train[key] not in allowed:
             raise ConfigError(f"train.{key} must be one of {', '.join(allowed)}, got {train[key]!r}", "", "pick one of those")
+    if not 0.0 <= train["lr_decay_start"] < 1.0:
+        raise ConfigError(f"train.lr_decay_start must be a fraction of the steps in [0, 1), got {train['lr_decay_start']}",
+                          "", "use e.g. 0.5: constant for the first half, then down to 0")  # fmt: skip
     if train["optimizer_impl"] == "fused" and train["optimizer"] != "adam":
         raise ConfigError(
             f"train.optimizer_impl 'fused' is not available for {train['optimizer']}",

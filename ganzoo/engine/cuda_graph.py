@@ -88,6 +88,8 @@ def graph_blocker(train: dict[str, Any], device: torch.device, data: Any, world_
         return "compiled networks are not captured (--compile runs them through torch.compile instead)"
     if not uniform:
         return "the objective has phases with intervals (every > 1), so iterations differ from one another"
+    if train.get("lr_schedule", "constant") != "constant":
+        return "a learning-rate schedule changes the optimizers' step sizes every iteration"
     undeclared = [kind for kind, part in components.items() if not declares_graph_safe(part)]
     if undeclared:
         verb = "does" if len(undeclared) == 1 else "do"

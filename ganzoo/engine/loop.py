@@ -473,6 +473,8 @@ def training_loop(
                 images_seen += len(runner.warmup_phases()) * batch_size * dist.world_size
                 continue
 
+            if train["lr_schedule"] == "linear-decay":  # derived from the step, so a resume continues it exactly
+                networks.scale_learning_rates(linear_decay(step, total_steps, train["lr_decay_start"]))
             due = runner.due(step)
             last.update(run_iteration())
             iteration_images = batches_needed(due) * batch_size * dist.world_size
@@ -534,6 +536,17 @@ def training_loop(
         cuda_graph=graph_use(),
         collapse=collapse.report,
     )
+
+
+def linear_decay(step: int, total_steps: int, start: float) -> float:
+    """The learning-rate factor of iteration ``step``: 1 until ``start * total_steps``, then linearly to 0 at the end.
+
+    CycleGAN's schedule (constant for the first half, then down to zero).
+    """
+    begin = int(start * total_steps)
+    if step < begin:
+        return 1.0
+    return max(0.0, (total_steps - step) / max(1, total_steps - begin))
 
 
 def _phase_stats(records: dict[str, PhaseRecord], objective: Objective) -> dict[str, Any]:

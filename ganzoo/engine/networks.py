@@ -177,6 +177,7 @@ class NetworkSet:
             self.implementations[owner] = optimizer_kwargs(device, settings[owner]["kind"], impl, capturable=capturable)
             self.scalers[owner] = precision.grad_scaler()
         self.ema_beta = ema_beta
+        self._base_lrs = {owner: [group["lr"] for group in opt.param_groups] for owner, opt in self.optimizers.items()}
         for network in self.by_name.values():
             if network.ema and ema_beta > 0:
                 self.emas[network.name] = copy.deepcopy(network.module).eval().requires_grad_(False)
@@ -188,6 +189,12 @@ class NetworkSet:
         )
 
     # -- training -------------------------------------------------------------------------
+
+    def scale_learning_rates(self, factor: float) -> None:
+        """Every optimizer's learning rates at ``factor`` times the configured ones (a schedule's step)."""
+        for owner, optimizer in self.optimizers.items():
+            for group, base in zip(optimizer.param_groups, self._base_lrs[owner]):
+                group["lr"] = base * factor
 
     def set_trainable(self, frozen: Iterable[str]) -> None:
         """Parameters of ``frozen`` networks take no gradient, every other network's do (changes only what differs)."""

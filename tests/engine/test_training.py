@@ -560,3 +560,15 @@ def test_the_python_api_takes_a_torch_device_and_command_line_style_overrides(tm
     with pytest.raises(ganzoo.ConfigError, match="cannot read the override"):
         ganzoo.train("vanilla-mnist", steps=2, overrides=[("a", "b", "c")], quiet=True)
     assert issubclass(ganzoo.ConfigError, ganzoo.GanzooError)
+
+
+def test_linear_decay_holds_then_falls_to_zero_at_the_last_step(tmp_path, tiny_mnist_root):
+    from ganzoo.engine.loop import linear_decay
+
+    assert [linear_decay(step, 10, 0.5) for step in (0, 4, 5, 6, 9)] == [1.0, 1.0, 1.0, 0.8, 0.2]
+    assert linear_decay(0, 10, 0.0) == 1.0 and linear_decay(10, 10, 0.5) == 0.0
+    train_tiny(tmp_path / "run", tiny_mnist_root, steps=10, overrides={"train.lr_schedule": "linear-decay"})
+    state = ckpt.load_checkpoint(tmp_path / "run" / "checkpoint.pt")
+    assert state["opt_g"]["param_groups"][0]["lr"] == pytest.approx(2e-4 * 0.2)  # the last iteration's (step 9)
+    with pytest.raises(ConfigError, match="lr_decay_start"):
+        train_tiny(tmp_path / "bad", tiny_mnist_root, steps=2, overrides={"train.lr_decay_start": 1.0})
