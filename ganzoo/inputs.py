@@ -39,10 +39,13 @@ class InputSampler:
         codes: the codes ``ganzoo sample --code NAME=VALUE`` may set (name -> meaning).
         cuda_graph_safe: see :class:`ganzoo.losses.GANLoss` (tensor code only, own class).
         needs_examples: whether :meth:`fixed` reads real samples (an image-to-image grid translates them).
+        grid_columns: when :meth:`request` counts sample ``i`` up by a code with this many values (InfoGAN's
+            first categorical code), so that a grid this wide has a column per value; else None.
     """
 
     fields: tuple[str, ...] = ()
     needs_examples: bool = False
+    grid_columns: Optional[int] = None
     pipeline_tag: str = "unconditional-image-generation"
     codes: Mapping[str, str] = {}
     cuda_graph_safe: bool = False
@@ -206,6 +209,7 @@ class InfoGANCodes(InputSampler):
         if sweep_steps < 2:
             raise ValueError(f"sweep_steps must be at least 2, got {sweep_steps}")
         self.sweep_steps = int(sweep_steps)
+        self.grid_columns = self.categorical[0] if self.categorical else None
         names = [f"c{i}" for i in range(len(self.categorical) + self.continuous)]
         self.codes = {name: (f"categorical, {k} values (0 to {k - 1})" if i < len(self.categorical) else
                              "continuous, uniform on [-1, 1] in training")  # fmt: skip
@@ -285,8 +289,11 @@ class SourceImageInputs(InputSampler):
     """A conditioning image taken from the batch's ``field`` (image-to-image translation).
 
     The generator is called as ``G(source=images)``; pix2pix takes its
-    noise from dropout, so there is no ``z``. A published model translates
-    the images ``ganzoo sample --input`` reads.
+    noise from dropout, so there is no ``z``. ``field`` is an extra field of
+    paired data (``"source"``) or ``"image"`` itself (a CycleGAN translates
+    domain a, the batch's images); left empty, it is ``"source"`` when the
+    data pairs one and ``"image"`` otherwise. A published model translates the
+    images ``ganzoo sample --input`` reads.
     """
 
     fields = ("source",)
@@ -294,14 +301,15 @@ class SourceImageInputs(InputSampler):
     needs_examples = True
     cuda_graph_safe = True
 
-    def __init__(self, data: DataInfo, generator: nn.Module, field: str = "source") -> None:
+    def __init__(self, data: DataInfo, generator: nn.Module, field: str = "") -> None:
         super().__init__(data, generator)
-        if field not in data.fields:
+        field = field or ("source" if "source" in data.fields else "image")
+        if field != "image" and field not in data.fields:
             present = ", ".join(data.fields) or "none"
             raise ValueError(f"the dataset has no field {field!r} to condition on (its extra fields: {present}); "
                              "use a paired dataset")  # fmt: skip
         self.field = field
-        self.source_info = data.fields[field]
+        self.source_info = data if field == "image" else data.fields[field]
 
     def sample(self, n: int, *, batch: Mapping[str, Tensor], generator: torch.Generator,
                device: torch.device) -> Inputs:  # fmt: skip

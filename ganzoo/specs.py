@@ -314,10 +314,26 @@ class AugmentSpec(_ComponentSpec):
 
 @dataclass(frozen=True)
 class DatasetSpec(_ComponentSpec):
-    """A training dataset. ``labelled`` datasets provide class labels."""
+    """A training dataset. ``labelled`` datasets provide class labels.
+
+    Unpaired image-to-image data (domain a as the batch's ``image``, domain b
+    as a field ``b``) names in ``domains`` the registered dataset each domain
+    is, and takes a parameter ``domain`` ("a" or "b") that builds one domain
+    alone: evaluation translates each domain's test split and compares it
+    with the other's, with the other's feature extractor.
+    """
 
     labelled: bool = False
+    domains: tuple[str, ...] = ()
     kind: ClassVar[str] = "dataset"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "domains", tuple(self.domains))
+        if self.domains and len(self.domains) != 2:
+            raise SpecError(f"dataset {self.name!r}: domains names the datasets of domain a and domain b, got {self.domains!r}")
+        for domain in self.domains:
+            validate_name(domain, f"dataset {self.name!r} domain")
 
 
 HEX_SHA256 = re.compile(r"[0-9a-f]{64}\Z")

@@ -87,4 +87,6 @@ def test_noise_models_refuse_codes_and_image_models_need_their_source():
     with pytest.raises(ValueError, match="translates"):
         sampler.request(2, generator=torch.Generator(), source=torch.zeros(2, 3, 8, 8))
     with pytest.raises(ValueError, match="no field 'source'"):
-        SourceImageInputs(LABELLED, _G())
+        SourceImageInputs(LABELLED, _G(), field="source")
+    unpaired = SourceImageInputs(DataInfo(shape=(1, 8, 8), fields={"b": DataInfo(shape=(1, 8, 8))}), _G())
+    assert unpaired.field == "image"  # unpaired data: the batch's own images (domain a) are translated

@@ -182,7 +182,7 @@ def load_run_model(run_dir: str | Path, *, device: torch.device | str = "cpu", r
     without publishing. ``state``: the run's checkpoint, when the caller loaded it already.
     """
     import ganzoo
-    from ganzoo.artifacts.runs import load_run_generator, read_run_config, run_dataset_info
+    from ganzoo.artifacts.runs import load_run_generator, load_run_networks, read_run_config, run_dataset_info
 
     registry = registry or ganzoo.get_registry()
     run_dir = Path(run_dir).resolve()  # "." has no name of its own
@@ -192,8 +192,10 @@ def load_run_model(run_dir: str | Path, *, device: torch.device | str = "cpu", r
     conditional = bool(getattr(registry.get("generator", config["generator"]["name"]), "conditional", False))
     described = {**config, "name": run_dir.name, "data": info.to_json(),
                  "generator": {**config["generator"], "conditional": conditional}}  # fmt: skip
+    networks = load_run_networks(run_dir, info=info, registry=registry, state=state)
     return LoadedModel(generator=generator.to(device).eval(), discriminator=None, config=described, info=info,
-                       path=run_dir, sampler=build_input_sampler(registry, described, info, generator))  # fmt: skip
+                       path=run_dir, sampler=build_input_sampler(registry, described, info, generator),
+                       networks={name: net.to(device) for name, net in networks.items()})  # fmt: skip
 
 
 def build_input_sampler(registry: Any, config: dict[str, Any], info: DataInfo, generator: nn.Module) -> Any:

@@ -129,6 +129,30 @@ def load_run_generator(run_dir: Path, *, info: DataInfo, ema: bool = True, regis
     return model.eval()
 
 
+def load_run_networks(run_dir: Path, *, info: DataInfo, registry: Any = None, state: Optional[dict[str, Any]] = None,
+                      kinds: tuple[str, ...] = ("generator",)) -> dict[str, nn.Module]:
+    """The run's networks besides G and D of the given kinds (its other generators: a CycleGAN's ``G_ba``),
+    each its EMA when it has one, strictly loaded, in eval mode."""
+    import ganzoo
+
+    run_dir = Path(run_dir)
+    registry = registry or ganzoo.get_registry()
+    config = read_run_config(run_dir, registry)
+    wanted = {name: entry for name, entry in config["networks"].items() if entry["kind"] in kinds}
+    if not wanted:
+        return {}
+    if state is None:
+        state = ckpt.load_checkpoint(run_dir / ckpt.CHECKPOINT_NAME)
+    networks = {}
+    for name, entry in wanted.items():
+        model = registry.get(entry["kind"], entry["name"]).build(info, **entry["params"])
+        weights = state["ema_networks"].get(name) or state["networks"][name]
+        refuse_non_finite(weights, f"the weights of {name}", run_dir / ckpt.CHECKPOINT_NAME, CheckpointError)
+        model.load_state_dict(weights, strict=True)
+        networks[name] = model.eval()
+    return networks
+
+
 def run_dataset_info(run_dir: Path, data_dir: Optional[Path] = None, registry: Any = None) -> DataInfo:
     """The DataInfo of a run's dataset: from its run.json, or (runs from before it was recorded there)
     by building the dataset, which reads its files."""
@@ -153,6 +177,7 @@ __all__ = [
     "component_providers",
     "components",
     "load_run_generator",
+    "load_run_networks",
     "read_run_config",
     "read_run_info",
     "run_dataset_info",

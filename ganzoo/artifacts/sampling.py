@@ -53,16 +53,17 @@ def as_labels(model: Any, labels: Any, n: int) -> Optional[Tensor]:
 
 @torch.no_grad()
 def draw(model: Any, *, n: int, seed: int, labels: Optional[Tensor] = None, interpolate: bool = False,
-         codes: Optional[dict[str, Any]] = None, source: Optional[Tensor] = None) -> Tensor:
+         codes: Optional[dict[str, Any]] = None, source: Optional[Tensor] = None,
+         network: Optional[Any] = None) -> Tensor:
     """``n`` samples (CPU, float) from inputs drawn with a generator seeded with ``seed``: same seed, same samples.
 
     The model's input sampler turns the request (labels, codes, source images,
     an interpolation) into the generator's inputs; what it cannot do is a
-    SamplingError.
+    SamplingError. ``network`` replaces the model's generator (a CycleGAN's ``G_ba``).
     """
     from ganzoo.objectives import image_of
 
-    generator = model.generator
+    generator = network if network is not None else model.generator
     if interpolate and labels is not None and len(labels) and labels.unique().numel() > 1:
         labels = torch.full((n,), int(labels[0]), dtype=torch.long)  # one class along the whole strip
     try:
@@ -189,16 +190,20 @@ def _unit(images: Tensor, info: Any) -> Tensor:
 
 
 def write_translations(model: Any, inputs: Path, *, out: Optional[Path] = None, out_dir: Optional[Path] = None,
-                       seed: int = 0, force: bool = False) -> list[Path]:  # fmt: skip
-    """Translate the images at ``inputs``: a grid of input | output pairs (``out``) or one PNG per input (``out_dir``)."""
+                       seed: int = 0, force: bool = False, direction: str = "a2b") -> list[Path]:  # fmt: skip
+    """Translate the images at ``inputs``: a grid of input | output pairs (``out``) or one PNG per input (``out_dir``).
+
+    ``direction`` "b2a" translates with the model's second generator ``G_ba`` (a CycleGAN's way back).
+    """
     from ganzoo.artifacts.pictures import grid_png
 
     source_info = getattr(model.sampler, "source_info", None)
     if source_info is None:
         raise SamplingError("--input was given, but this model makes images from noise, not from images",
                             "only image-to-image models translate inputs", "drop --input")  # fmt: skip
+    network, source_info = translator(model, direction)
     source, names = read_images(inputs, source_info)
-    translated = draw(model, n=len(source), seed=seed, source=source)
+    translated = draw(model, n=len(source), seed=seed, source=source, network=network)
     if out_dir is not None:
         out_dir = Path(out_dir)
         targets = [out_dir / f"{name}.png" for name in names]
@@ -213,6 +218,19 @@ def write_translations(model: Any, inputs: Path, *, out: Optional[Path] = None, 
     _refuse_existing(out, force)
     atomic_write_bytes(out, translation_grid(model, source, translated))
     return [out]
+
+
+def translator(model: Any, direction: str) -> tuple[Any, Any]:
+    """The network that translates in ``direction`` ("a2b": the generator; "b2a": ``G_ba``) and its inputs' shape."""
+    if direction == "a2b":
+        return model.generator, model.sampler.source_info
+    if direction != "b2a":
+        raise SamplingError(f"unknown direction {direction!r}", "directions are a2b and b2a", "pass --direction a2b or b2a")
+    if "G_ba" not in model.networks:
+        raise SamplingError("--direction b2a was given, but this model translates one way only",
+                            "only a model with a second generator G_ba (a CycleGAN) translates back",
+                            "drop --direction")  # fmt: skip
+    return model.networks["G_ba"], model.info.fields.get("b", model.info)
 
 
 def translation_grid(model: Any, source: Tensor, translated: Tensor, target: Optional[Tensor] = None,

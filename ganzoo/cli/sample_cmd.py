@@ -19,6 +19,8 @@ import click
               help="Set a latent code (InfoGAN models): c0=3 fixes a code, c1=-2:2 sweeps it along each row. Repeatable.")
 @click.option("--input", "input_", type=click.Path(path_type=Path),
               help="Image-to-image models: an image file or a folder of images to translate.")
+@click.option("--direction", type=click.Choice(["a2b", "b2a"]), default="a2b", show_default=True,
+              help="With --input: translate a -> b (the generator) or b -> a (a CycleGAN's G_ba).")
 @click.option("--interpolate", is_flag=True, help="A strip walking the latent space between two noise vectors.")
 @click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N or mps.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
@@ -26,7 +28,7 @@ import click
 @click.option("--force", is_flag=True, help="Overwrite existing output files (with --out-dir, also remove the "
                                            "numbered images of an earlier, larger draw).")
 def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path], out_dir: Optional[Path],
-                   class_: Optional[int], codes: tuple[str, ...], input_: Optional[Path], interpolate: bool, device: str,
+                   class_: Optional[int], codes: tuple[str, ...], input_: Optional[Path], direction: str, interpolate: bool, device: str,
                    data_dir: Optional[Path], force: bool) -> None:
     """Draw samples from MODEL: a name from the zoo (ganzoo list marks recipes with weights), a published folder,
     a .safetensors file, a training run's directory (its EMA generator), or a model on the Hugging Face Hub,
@@ -39,7 +41,8 @@ def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path],
       ganzoo sample dcgan-mnist --interpolate --n 12 --seed 3
       ganzoo sample vanilla-mnist --n 100 --out-dir digits/
       ganzoo sample infogan-mnist --code c1=-2:2 --n 100
-      ganzoo sample my-pix2pix --input edges/ --out-dir translated/
+      ganzoo sample pix2pix-edges2fashion --input edges/ --out-dir translated/
+      ganzoo sample cyclegan-mnist2thick --input bold-digits/ --direction b2a
       ganzoo sample hf://my-org/my-ring@main
     """
     from ganzoo.devices import resolve_device
@@ -62,8 +65,12 @@ def sample_command(model: str, n: Optional[int], seed: int, out: Optional[Path],
     # The default output is a file in the current directory: a model's name was checked to be a plain
     # name when its config was read (ganzoo.untrusted), and a run's is its own directory's name.
     name = loaded.config.get("name") or Path(model).resolve().stem
+    if direction != "a2b" and input_ is None:
+        raise SampleError("--direction was given without --input", "a direction says which way images are translated",
+                          "add --input FILE_OR_DIR")  # fmt: skip
     if input_ is not None:
-        paths = sampling.write_translations(loaded, input_, out=out, out_dir=out_dir, seed=seed, force=force)
+        paths = sampling.write_translations(loaded, input_, out=out, out_dir=out_dir, seed=seed, force=force,
+                                            direction=direction)  # fmt: skip
         click.echo(f"wrote {paths[0] if out_dir is None else f'{len(paths)} images to {out_dir}'}")
         return
     labels = sampling.class_labels(loaded, class_, n)

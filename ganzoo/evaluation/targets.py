@@ -64,7 +64,7 @@ def _evaluate_target(target: str | Path, *, n: int, metrics: Optional[Sequence[s
     dataset, params, conditional = config["dataset"]["name"], config["dataset"]["params"], model.conditional
     evaluation = evaluate(generator, info=info, dataset=dataset, dataset_params=params, n=n, metrics=metrics,
                           seed=seed, device=device_, data_dir=data_dir, registry=registry, conditional=conditional,
-                          extractor=extractor, sampler=model.sampler)  # fmt: skip
+                          extractor=extractor, sampler=model.sampler, networks=dict(model.networks))  # fmt: skip
     record = {
         "target": str(target),
         "kind": kind,

@@ -4,6 +4,7 @@ Usage (this is how ganzoo's shipped extractors were made)::
 
     GANZOO_DATA_DIR=... python -m ganzoo.evaluation.train_extractor mnist model_cards/lenet-mnist
     GANZOO_DATA_DIR=... python -m ganzoo.evaluation.train_extractor fashion-mnist model_cards/lenet-fashion-mnist
+    GANZOO_DATA_DIR=... python -m ganzoo.evaluation.train_extractor mnist-thick model_cards/lenet-mnist-thick
 
 Deterministic: a fixed seed, seeded shuffling, deterministic algorithms and a
 fixed thread count; on the same torch version and CPU type it reproduces the
@@ -24,12 +25,12 @@ import torch.nn.functional as F
 import ganzoo
 from ganzoo.data import resolve_data_root
 from ganzoo.evaluation.lenet import LeNet, accuracy
-from ganzoo.artifacts.card_format import dataset_hub_id, front_matter
+from ganzoo.artifacts.card_format import HUB_DATASETS, dataset_hub_id, front_matter
 from ganzoo.artifacts.weights import save_weights, sha256_file
 
 RECIPE = {"epochs": 4, "batch_size": 128, "lr": 1e-3, "optimizer": "Adam", "seed": 0, "threads": 2,
           "lr_schedule": "cosine to 0"}  # fmt: skip
-TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
+TITLES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST", "mnist-thick": "thick (dilated) MNIST"}
 
 
 def _images(data: "ganzoo.data.InMemoryData") -> torch.Tensor:
@@ -98,7 +99,9 @@ def extractor_card(config: dict) -> str:
     title = TITLES.get(config["dataset"], config["dataset"])
     meta = {
         "library_name": "ganzoo", "license": "mit", "tags": ["ganzoo", "feature-extractor", "gan-evaluation", "image-classification"],
-        "datasets": [dataset_hub_id(config["dataset"])], "pipeline_tag": "image-classification",
+        # Listed by Hub id where the dataset has one (a derived dataset such as mnist-thick has none).
+        **({"datasets": [HUB_DATASETS[config["dataset"]]]} if config["dataset"] in HUB_DATASETS else {}),
+        "pipeline_tag": "image-classification",
         "model-index": [{"name": config["name"], "results": [{
             "task": {"type": "image-classification"},
             "dataset": {"type": dataset_hub_id(config["dataset"]), "name": title, "split": "test"},

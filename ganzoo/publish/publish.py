@@ -135,8 +135,9 @@ def publish(run_dir: str | Path, *, name: Optional[str] = None, to: str | Path |
 
 def sample_picture(model: Any, *, seed: int = SAMPLE_SEED, count: int = SAMPLE_COUNT, data_dir: Any = None,
                    registry: Any = None) -> bytes:
-    """The PNG a card shows: a grid of ``count`` samples (a column per class when conditional),
-    or a scatter plot of 2,500 points over the data for 2-D models."""
+    """The PNG a card shows: a grid of ``count`` samples (a column per class when conditional, per value of
+    the first categorical code for InfoGAN-style inputs), or a scatter plot of 2,500 points over the data
+    for 2-D models, or input | output | target for image-to-image models."""
     from ganzoo.artifacts.pictures import grid_png, scatter_png
     from ganzoo.artifacts.sampling import class_labels, draw
 
@@ -145,10 +146,11 @@ def sample_picture(model: Any, *, seed: int = SAMPLE_SEED, count: int = SAMPLE_C
         return scatter_png(draw(model, n=2500, seed=seed), _reference_points(model.config, data_dir, registry))
     if model.sampler.needs_examples:  # image-to-image: input | output | target on the held-out split
         return _translation_picture(model, data_dir, registry)
-    if model.conditional:
-        count = info.num_classes * min(info.num_classes, 10)  # a square grid with one column per class
+    # A column per class, or per value of the code the sampler counts up the samples by.
+    columns = info.num_classes if model.conditional else model.sampler.grid_columns
+    if columns:
+        count = columns * min(columns, 10)
     labels = class_labels(model, None, count)
-    columns = info.num_classes if labels is not None else None
     return grid_png(draw(model, n=count, seed=seed, labels=labels), info, nrow=columns)
 
 

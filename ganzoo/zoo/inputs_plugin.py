@@ -35,7 +35,7 @@ def ganzoo_input_samplers():
         name="source-image",
         summary="A conditioning image from a batch field (image-to-image: G(source=...)).",
         build=lazy("ganzoo.inputs:SourceImageInputs"),
-        defaults={"field": "source"},
+        defaults={"field": ""},
         paper=PIX2PIX,
         check_data=DataInfo(shape=(1, 28, 28), fields={"source": DataInfo(shape=(1, 28, 28))}),
     )
