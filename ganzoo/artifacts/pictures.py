@@ -60,7 +60,8 @@ def scatter_png(fake: Tensor, real: Optional[Tensor] = None, pixels: int = SCATT
     return buffer.getvalue()
 
 
-def write_samples(path: Path, fake: Tensor, info: DataInfo, real: Optional[Tensor] = None) -> None:
-    """Write a grid (images) or a scatter plot (points) to ``path``, atomically."""
+def write_samples(path: Path, fake: Tensor, info: DataInfo, real: Optional[Tensor] = None) -> bytes:
+    """Write a grid (images) or a scatter plot (points) to ``path``, atomically; returns the PNG's bytes."""
     data = scatter_png(fake, real) if info.modality == "points" else grid_png(fake, info)
     atomic_write_bytes(path, data)
+    return data

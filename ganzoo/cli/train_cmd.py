@@ -32,6 +32,9 @@ import click
               help="Dataset root (torchvision layout). Default: $GANZOO_DATA_DIR, else a per-user cache.")
 @click.option("--no-download", is_flag=True, help="Never download datasets; fail if they are missing.")
 @click.option("--eval-every", type=int, help="Evaluate every N steps (FID/KID or mode coverage), keep best.pt; 0 = off.")
+@click.option("--log", "log", multiple=True, metavar="LOGGER",
+              help="Also log to LOGGER (ganzoo list loggers): tensorboard, csv or a plugin's. Repeatable; "
+                   "metrics.jsonl is always written. Sets train.loggers.")
 @click.option("--nproc", type=int, help="Train in N processes on this machine (DistributedDataParallel via torchrun).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress output.")
 def train_command(recipe: Optional[str], generator: Optional[str], discriminator: Optional[str], loss: Optional[str],
@@ -39,7 +42,7 @@ def train_command(recipe: Optional[str], generator: Optional[str], discriminator
                   steps: Optional[int], batch_size: Optional[int], seed: Optional[int], device: Optional[str],
                   precision: Optional[str], compile_: Optional[bool], out: Optional[Path], resume: Optional[Path],
                   overwrite: bool, data_dir: Optional[Path], no_download: bool, eval_every: Optional[int],
-                  nproc: Optional[int], quiet: bool) -> None:
+                  log: tuple[str, ...], nproc: Optional[int], quiet: bool) -> None:
     """Train RECIPE (see 'ganzoo list recipes'), or --generator/--discriminator/--loss/--dataset.
 
     Settings come from, lowest first: component defaults, the recipe,
@@ -53,12 +56,15 @@ def train_command(recipe: Optional[str], generator: Optional[str], discriminator
       ganzoo train dcgan-mnist --loss hinge --set train.lr_d=4e-4
       ganzoo train --resume runs/ring --steps 4000
       ganzoo train dcgan-mnist --nproc 2 --eval-every 1000
+      ganzoo train dcgan-mnist --log tensorboard --log csv
     """
     from ganzoo.config import parse_assignment
 
     overrides = [parse_assignment(text) for text in assignments]
     if eval_every is not None:
         overrides.append(("train.eval_every", eval_every))
+    if log:
+        overrides.append(("train.loggers", list(log)))
     if nproc is not None:
         from ganzoo.engine.api import check_before_launch, explicit_overrides
         from ganzoo.engine.launch import check_nproc, launch

@@ -36,6 +36,7 @@ from ganzoo.config import (
 from ganzoo.engine.build import (
     build_augment,
     build_component,
+    build_loggers,
     build_networks,
     build_objective,
     build_sampler,
@@ -52,6 +53,7 @@ from ganzoo.engine.run_directory import Replacement, RunLock, check_new_run_dir,
 from ganzoo.devices import resolve_device
 from ganzoo.engine.runtime import configure_backends, to_channels_last
 from ganzoo.errors import ConfigError, GanzooError, RunDirectoryError, UnknownNameError
+from ganzoo.loggers import LoggerGroup
 from ganzoo.specs import DataInfo
 from ganzoo.untrusted import install_advice
 
@@ -84,6 +86,7 @@ def train(
     registry: Any = None,
     dist: Optional[Distributed] = None,
     evaluator: Any = None,
+    loggers: Optional[Iterable[str]] = None,
 ) -> TrainResult:
     """Train a recipe, or any combination of registered components.
 
@@ -98,6 +101,8 @@ def train(
     ``generator -> {metric: value, "primary": name}``). ``reporter`` receives
     the progress (a :class:`~ganzoo.engine.report.Reporter`; plain lines by
     default, nothing with ``quiet``; ``ganzoo train`` passes its progress bar).
+    ``loggers`` names experiment loggers (``["tensorboard", "csv"]``: sets
+    ``train.loggers``, as ``ganzoo train --log`` does).
 
     Example::
 
@@ -109,7 +114,7 @@ def train(
         registry = registry or ganzoo.get_registry()
         dist = dist or Distributed.from_environment()
         explicit = explicit_overrides(steps=steps, batch_size=batch_size, seed=seed, device=device, precision=precision,
-                                      compile=compile)  # fmt: skip
+                                      compile=compile, loggers=list(loggers) if loggers is not None else None)  # fmt: skip
         override_list = _override_pairs(overrides)
 
         # Configuration and run directory.
@@ -136,6 +141,8 @@ def train(
             resume_state = None
         config["ganzoo_version"] = ganzoo.__version__
         train_cfg = config["train"]
+        # Built (not started) before anything is read or written: a logger that cannot work is refused first.
+        loggers = build_loggers(registry, config) if dist.is_main else {}
 
         # Device and backends.
         created_group = False
@@ -197,14 +204,17 @@ def train(
                 _write_run_info(run_dir, "running", config, device, dist, data_info=data.info,
                                 providers=component_providers(registry, config))  # fmt: skip
                 reporter.message(f"run directory: {run_dir}")
+                logger.start(run_dir, start_step=resume_state["step"] if resume_state is not None else 0,
+                             config=config)  # fmt: skip
             records_written = True
 
         reporter = Reporter() if quiet or not dist.is_main else (reporter or PlainReporter())
+        logger = LoggerGroup(loggers, warn=None if quiet else reporter.message)
         try:
             result = training_loop(
                 run_dir=run_dir, config=config, networks=networks, objective=objective, phases=phases,
                 sampler=sampler, data=data, device=device, reporter=reporter, resume_state=resume_state,
-                dist=dist, augment=augment, evaluator=evaluator, on_start=write_run_records,
+                dist=dist, augment=augment, evaluator=evaluator, on_start=write_run_records, logger=logger,
             )  # fmt: skip
         except Interrupted as stopped:
             if dist.is_main and records_written:
@@ -230,6 +240,8 @@ def train(
             if created_group:
                 leave_process_group(dist, wait_for_others=False)
             raise
+        finally:
+            logger.close()
         if dist.is_main:
             _write_run_info(run_dir, "finished", config, device, dist, result=result)
             replacement.finish(keep_new=True)

@@ -20,6 +20,7 @@ from ganzoo.config import AUGMENT_SECTION, INPUTS_SECTION, network_entry, networ
 from ganzoo.engine.networks import Network, NetworkSet
 from ganzoo.errors import ConfigError, GanzooError
 from ganzoo.inputs import InputSampler
+from ganzoo.loggers import Logger
 from ganzoo.objectives import GANLossObjective, Objective, Phase, ScoresOnly, as_objective, image_of, scores_of, with_repeat
 from ganzoo.specs import DataInfo
 
@@ -182,6 +183,23 @@ def check_labels(registry: Any, config: Mapping[str, Any], info: DataInfo) -> No
                 "a conditional model needs a class label for every sample",
                 "use a labelled dataset (e.g. mnist) or an unconditional model",
             )
+
+
+def build_loggers(registry: Any, config: Mapping[str, Any]) -> dict[str, Logger]:
+    """The experiment loggers ``train.loggers`` names, by name: built, nothing written yet.
+
+    A logger whose dependency is missing (``--log tensorboard`` without the
+    extra) is refused here, before any data is read or any directory made.
+    """
+    loggers: dict[str, Logger] = {}
+    for name in config["train"].get("loggers", []):
+        spec = registry.get("logger", name)
+        logger = build_component("logger", spec, dict(spec.defaults))
+        if not isinstance(logger, Logger):
+            raise ConfigError(f"logger {name!r} did not build a ganzoo.loggers.Logger", f"got {type(logger).__name__}",
+                              "fix the plugin")  # fmt: skip
+        loggers[name] = logger
+    return loggers
 
 
 # -- the dry run -------------------------------------------------------------------------
