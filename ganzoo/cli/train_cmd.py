@@ -27,6 +27,10 @@ import click
 @click.option("--compile/--no-compile", "compile_", default=None, help="torch.compile the networks.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Run directory (default runs/NAME-TIME).")
 @click.option("--resume", type=click.Path(file_okay=False, path_type=Path), help="Continue the run in this directory.")
+@click.option("--init", "init", metavar="MODEL_OR_RUN",
+              help="Fine-tune: start from a published model (name, folder, hf://ORG/NAME) or a run directory. "
+                   "Matching networks (G, and D when it has one) are loaded; optimizers start fresh. "
+                   "--set train.freeze_d_blocks=N freezes D's first N blocks (FreezeD).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing, non-empty --out directory.")
 @click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Dataset root (torchvision layout). Default: $GANZOO_DATA_DIR, else a per-user cache.")
@@ -41,7 +45,7 @@ def train_command(recipe: Optional[str], generator: Optional[str], discriminator
                   dataset: Optional[str], assignments: tuple[str, ...], config_file: Optional[Path],
                   steps: Optional[int], batch_size: Optional[int], seed: Optional[int], device: Optional[str],
                   precision: Optional[str], compile_: Optional[bool], out: Optional[Path], resume: Optional[Path],
-                  overwrite: bool, data_dir: Optional[Path], no_download: bool, eval_every: Optional[int],
+                  init: Optional[str], overwrite: bool, data_dir: Optional[Path], no_download: bool, eval_every: Optional[int],
                   log: tuple[str, ...], nproc: Optional[int], quiet: bool) -> None:
     """Train RECIPE (see 'ganzoo list recipes'), or --generator/--discriminator/--loss/--dataset.
 
@@ -57,6 +61,7 @@ def train_command(recipe: Optional[str], generator: Optional[str], discriminator
       ganzoo train --resume runs/ring --steps 4000
       ganzoo train dcgan-mnist --nproc 2 --eval-every 1000
       ganzoo train dcgan-mnist --log tensorboard --log csv
+      ganzoo train dcgan-fashion --init dcgan-mnist --set train.freeze_d_blocks=1
     """
     from ganzoo.config import parse_assignment
 
@@ -90,7 +95,7 @@ def train_command(recipe: Optional[str], generator: Optional[str], discriminator
     result = train(
         recipe, generator=generator, discriminator=discriminator, loss=loss, dataset=dataset,
         overrides=overrides, config_file=config_file, steps=steps, batch_size=batch_size, seed=seed,
-        device=device, precision=precision, compile=compile_, out=out, resume=resume, overwrite=overwrite,
+        device=device, precision=precision, compile=compile_, out=out, resume=resume, overwrite=overwrite, init=init,
         data_dir=data_dir, download=not no_download, quiet=quiet, reporter=None if quiet else make_reporter(),
     )  # fmt: skip
     if not quiet:

@@ -302,14 +302,15 @@ def _check_discriminator(name: str, D: nn.Module, spec: Any, fake: torch.Tensor,
 
 def wrap_networks(modules: Mapping[str, tuple[str, nn.Module]], config: Mapping[str, Any], device: torch.device,
                   dist: Any, objective: Objective, phases: Sequence[Phase], augment: Optional[Augment],
-                  multi_output: Sequence[str] = ()) -> NetworkSet:  # fmt: skip
+                  multi_output: Sequence[str] = (), fixed: Optional[Mapping[str, Sequence[str]]] = None) -> NetworkSet:  # fmt: skip
     """The run's :class:`NetworkSet`: each trained network DDP-wrapped across processes, optionally compiled.
 
     Networks that some phase differentiates twice (R1, a gradient penalty)
     stay uncompiled: torch.compile does not support double backward. With
     ``train.augment`` every discriminator runs behind the augmentation; a
     contract-1 loss sees a several-headed discriminator (``multi_output``)
-    through its scores alone.
+    through its scores alone. ``fixed`` names, per network, the parameters that
+    never train (FreezeD's frozen blocks, already without ``requires_grad``).
     """
     train = config["train"]
     trained = set().union(*(phase.updates for phase in phases))
@@ -330,7 +331,7 @@ def wrap_networks(modules: Mapping[str, tuple[str, nn.Module]], config: Mapping[
         if kind == "discriminator" and augment is not None:
             run, frozen = AugmentedDiscriminator(run, augment), AugmentedDiscriminator(frozen, augment)
         networks.append(Network(name=name, kind=kind, module=module, run=run, frozen_run=frozen,
-                                optimizer=entries[name].get("optimizer") or {},
+                                optimizer=entries[name].get("optimizer") or {}, fixed=tuple((fixed or {}).get(name, ())),
                                 ema=(name == "G" or bool(entries[name].get("ema"))) and train["ema_halflife_kimg"] > 0))  # fmt: skip
     return NetworkSet(networks)
 
