@@ -84,8 +84,22 @@ def gif_bytes(images: Tensor, info: DataInfo, fps: float = 16.0, min_side: int =
     return buffer.getvalue()
 
 
+#: What a 2-D run's ``samples/step-N.safetensors`` holds: the generated points its scatter plot shows.
+POINTS_FORMAT = "ganzoo-sample-points"
+
+
 def write_samples(path: Path, fake: Tensor, info: DataInfo, real: Optional[Tensor] = None) -> bytes:
-    """Write a grid (images) or a scatter plot (points) to ``path``, atomically; returns the PNG's bytes."""
+    """Write a grid (images) or a scatter plot (points) to ``path``, atomically; returns the PNG's bytes.
+
+    For 2-D points the points themselves go beside it too, as ``.safetensors``
+    (a few kilobytes): ``ganzoo plot RUN --animate`` draws them over the
+    real density, which the PNG's pixels cannot give back exactly.
+    """
     data = scatter_png(fake, real) if info.modality == "points" else grid_png(fake, info)
     atomic_write_bytes(path, data)
+    if info.modality == "points":
+        from ganzoo.artifacts.weights import save_weights
+
+        save_weights(Path(path).with_suffix(".safetensors"), {"points": fake.detach().float()[:, :2]},
+                     {"format": POINTS_FORMAT})  # fmt: skip
     return data
