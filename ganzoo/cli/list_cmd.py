@@ -7,6 +7,7 @@ from typing import Any, Optional
 
 import click
 
+from ganzoo.cli import completion
 from ganzoo.errors import UnknownNameError
 
 PLURAL = {"recipe": "recipes", "generator": "generators", "discriminator": "discriminators", "network": "networks",
@@ -52,8 +53,8 @@ def entry_to_json(entry: Any, pretrained: dict[str, str] | None = None) -> dict[
 
 
 @click.command("list")
-@click.argument("kind", required=False)
-@click.argument("pattern", required=False)
+@click.argument("kind", required=False, shell_complete=completion.kinds)
+@click.argument("pattern", required=False, shell_complete=completion.pattern_names)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of tables.")
 def list_command(kind: Optional[str], pattern: Optional[str], as_json: bool) -> None:
     """List registered recipes, generators, discriminators, losses, datasets, extractors, loggers.

@@ -7,6 +7,8 @@ from typing import Any, Optional, Union
 
 import click
 
+from ganzoo.cli import completion
+
 #: Frames of a walk when --frames is not given, per keyframe: a strip (PNG, 10 for two keyframes) and a GIF.
 STRIP_FRAMES_PER_KEYFRAME, GIF_FRAMES_PER_KEYFRAME = 5, 16
 
@@ -30,7 +32,7 @@ class Keyframes(click.ParamType):
 
 
 @click.command("sample")
-@click.argument("model")
+@click.argument("model", shell_complete=completion.models)
 @click.option("--n", "n", type=int, help="Samples to draw (default 64; with --interpolate, the frames: see --frames).")
 @click.option("--seed", type=int, help="Seed of the noise (default 0).")
 @click.option("--seeds", "seeds_text", metavar="LIST",

@@ -8,13 +8,17 @@ from typing import Optional
 
 import click
 
+from ganzoo.cli import completion
+
 
 @click.command("train")
-@click.argument("recipe", required=False)
-@click.option("-g", "--generator", help="Generator name (replaces the recipe's).")
-@click.option("-d", "--discriminator", help="Discriminator name (replaces the recipe's).")
-@click.option("-l", "--loss", help="Loss name (replaces the recipe's).")
-@click.option("--dataset", help="Dataset name (replaces the recipe's).")
+@click.argument("recipe", required=False, shell_complete=completion.names("recipe"))
+@click.option("-g", "--generator", help="Generator name (replaces the recipe's).",
+              shell_complete=completion.names("generator"))
+@click.option("-d", "--discriminator", help="Discriminator name (replaces the recipe's).",
+              shell_complete=completion.names("discriminator"))
+@click.option("-l", "--loss", help="Loss name (replaces the recipe's).", shell_complete=completion.names("loss"))
+@click.option("--dataset", help="Dataset name (replaces the recipe's).", shell_complete=completion.names("dataset"))
 @click.option("--set", "assignments", multiple=True, metavar="KEY=VALUE",
               help="Override a setting, e.g. train.lr_g=1e-4 or generator.hidden=[128,256]. Repeatable.")
 @click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -27,7 +31,7 @@ import click
 @click.option("--compile/--no-compile", "compile_", default=None, help="torch.compile the networks.")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Run directory (default runs/NAME-TIME).")
 @click.option("--resume", type=click.Path(file_okay=False, path_type=Path), help="Continue the run in this directory.")
-@click.option("--init", "init", metavar="MODEL_OR_RUN",
+@click.option("--init", "init", metavar="MODEL_OR_RUN", shell_complete=completion.models,
               help="Fine-tune: start from a published model (name, folder, hf://ORG/NAME) or a run directory. "
                    "Matching networks (G, and D when it has one) are loaded; optimizers start fresh. "
                    "--set train.freeze_d_blocks=N freezes D's first N blocks (FreezeD).")
@@ -36,7 +40,7 @@ import click
               help="Dataset root (torchvision layout). Default: $GANZOO_DATA_DIR, else a per-user cache.")
 @click.option("--no-download", is_flag=True, help="Never download datasets; fail if they are missing.")
 @click.option("--eval-every", type=int, help="Evaluate every N steps (FID/KID or mode coverage), keep best.pt; 0 = off.")
-@click.option("--log", "log", multiple=True, metavar="LOGGER",
+@click.option("--log", "log", multiple=True, metavar="LOGGER", shell_complete=completion.names("logger"),
               help="Also log to LOGGER (ganzoo list loggers): tensorboard, csv or a plugin's. Repeatable; "
                    "metrics.jsonl is always written. Sets train.loggers.")
 @click.option("--nproc", type=int, help="Train in N processes on this machine (DistributedDataParallel via torchrun).")
