@@ -100,18 +100,23 @@ class LoggerGroup(Logger):
                           f"{type(exc).__name__}: {exc}")  # fmt: skip
 
     def start(self, run_dir: Path, *, start_step: int, config: Mapping[str, Any]) -> None:
+        """Start every logger."""
         self._each("start", Path(run_dir), start_step=start_step, config=config)
 
     def log_metrics(self, step: int, stats: Mapping[str, Any]) -> None:
+        """Pass a stats line to every logger."""
         self._each("log_metrics", step, stats)
 
     def log_eval(self, step: int, scores: Mapping[str, Any]) -> None:
+        """Pass an evaluation to every logger."""
         self._each("log_eval", step, scores)
 
     def log_image(self, step: int, tag: str, png: bytes) -> None:
+        """Pass a sample grid to every logger."""
         self._each("log_image", step, tag, png)
 
     def close(self) -> None:
+        """Close every logger."""
         self._each("close")
 
 
