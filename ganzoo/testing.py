@@ -487,7 +487,7 @@ def check_distribution(distribution: str, *, data_root: Path, registry: Any = No
         elif entry.kind == "loss":
             check_loss(spec, data_root=data_root, registry=registry)
         elif entry.kind == "input":
-            check_input_sampler(spec, info, registry=registry)
+            check_input_sampler(spec, getattr(spec, "check_data", None) or info, registry=registry)
         elif entry.kind == "augment":
             check_augment(spec, getattr(spec, "check_data", None) or info)
         elif entry.kind == "dataset":
