@@ -54,3 +54,48 @@ def measure(runs: int, ganzoo: Optional[str] = None) -> dict[str, dict[str, obje
         'python -c "import torch"': [sys.executable, "-c", "import torch"],
     }
     return {name: {"argv": argv, **time_command(argv, runs)} for name, argv in commands.items()}
+
+
+#: The budgets (issue 19): each start-up under this many seconds, and under ``import torch`` plus it.
+BUDGET_S = 0.5
+#: Every optional extra's distribution: the figures are meant with all of them installed.
+EXTRAS = {"hub": "huggingface_hub", "tensorboard": "tensorboard", "plots": "matplotlib", "docs": "mkdocs",
+          "test": "pytest"}
+
+
+def installed_extras() -> dict[str, Optional[str]]:
+    """Each extra's distribution and its installed version (None: not installed)."""
+    from importlib import metadata
+
+    found: dict[str, Optional[str]] = {}
+    for extra, dist in EXTRAS.items():
+        try:
+            found[extra] = f"{dist} {metadata.version(dist)}"
+        except metadata.PackageNotFoundError:
+            found[extra] = None
+    return found
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Print the figures as JSON; exit 1 if a start-up is over budget (``--runs N``, default 10)."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runs", type=int, default=10)
+    args = parser.parse_args(argv)
+    figures = measure(args.runs)
+    torch_s = float(figures['python -c "import torch"']["median_s"])
+    verdicts = {}
+    for name in ("ganzoo --help", "ganzoo list"):
+        median = float(figures[name]["median_s"])
+        verdicts[name] = {"median_s": round(median, 4), f"under_{BUDGET_S}_s": median < BUDGET_S,
+                          "under_torch_import_plus_budget": median < torch_s + BUDGET_S}  # fmt: skip
+    report = {"python": sys.version.split()[0], "extras": installed_extras(), "import_torch_s": round(torch_s, 4),
+              "verdicts": verdicts, "figures": figures}  # fmt: skip
+    print(json.dumps(report, indent=2))
+    return 0 if all(all(v for k, v in verdict.items() if k.startswith("under")) for verdict in verdicts.values()) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

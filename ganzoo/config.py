@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
 from ganzoo.errors import ConfigError
+from ganzoo.specs import NAME_PATTERN
 from ganzoo.untrusted import check_config_names
 
 COMPONENT_KINDS = ("generator", "discriminator", "loss", "dataset")
@@ -81,12 +82,14 @@ TRAIN_DEFAULTS: dict[str, Any] = {
     "lr_schedule": "constant",  # "constant", or "linear-decay": every learning rate falls linearly to 0 at the last step
     "lr_decay_start": 0.5,  # linear-decay: the fraction of train.steps after which the decay begins
     "stop_on_collapse": False,  # stop (exit 1) once training looks collapsed, not only warn (docs/reliability.md)
+    "loggers": [],  # experiment loggers besides metrics.jsonl, by name (ganzoo list loggers): e.g. ["tensorboard"]
+    "freeze_d_blocks": 0,  # FreezeD: D's first N blocks take no gradient (fine-tuning, docs/guide.md); 0 = off
 }
 
-#: Train keys added with contract 2, at the values runs before it trained with: a
+#: Train keys added with contract 2 and later, at the values runs before them trained with: a
 #: configuration that leaves them there has the digest it had before they existed.
 ADDED_TRAIN_KEYS = {"weight_decay_g": 0.0, "weight_decay_d": 0.0, "augment": "", "lr_schedule": "constant",
-                    "lr_decay_start": 0.5}
+                    "lr_decay_start": 0.5, "freeze_d_blocks": 0}
 
 #: Keys that may change when resuming: they do not change what is learned, though
 #: ``device`` and ``optimizer_impl`` change floating-point rounding, so a resume that
@@ -107,6 +110,8 @@ RESUMABLE_KEYS = {
     "ddp_check",
     # Only whether a collapsed run stops; also keeps configs written before the key existed resumable.
     "stop_on_collapse",
+    # Where the numbers go besides metrics.jsonl: a resume may add or drop a logger.
+    "loggers",
 }
 
 CHOICES = {
@@ -119,7 +124,9 @@ CHOICES = {
 MAX_SEED = 2**32 - 1
 POSITIVE = ("steps", "batch_size", "log_every", "sample_every", "checkpoint_every", "grid_size", "eval_samples")
 NON_NEGATIVE = ("eval_every", "n_critic", "d_warmup_steps", "grad_clip", "r1_gamma", "ema_halflife_kimg", "num_workers", "seed",
-                "weight_decay_g", "weight_decay_d")
+                "weight_decay_g", "weight_decay_d", "freeze_d_blocks")
+#: Train keys that hold a list of registered names (a comma-separated string is read as one).
+NAME_LISTS = ("loggers",)
 
 
 def network_names(config: Mapping[str, Any]) -> list[str]:
@@ -241,6 +248,9 @@ def apply_overrides(config: dict[str, Any], overrides: Iterable[tuple[str, Any]]
                 + f"valid {section} keys: {', '.join(valid) if valid else '(none)'}",
                 "fix the key name",
             )
+        if section == "train" and name in NAME_LISTS and isinstance(value, str):
+            # --set train.loggers=tensorboard,csv (or [tensorboard,csv]) needs no JSON quoting in any shell.
+            value = [item.strip() for item in value.strip().strip("[]").split(",") if item.strip()]
         params[name] = coerce(section, name, value, params[name])
 
 
@@ -450,6 +460,15 @@ def validate_train(train: Mapping[str, Any]) -> None:
     if not 0.0 <= train["lr_decay_start"] < 1.0:
         raise ConfigError(f"train.lr_decay_start must be a fraction of the steps in [0, 1), got {train['lr_decay_start']}",
                           "", "use e.g. 0.5: constant for the first half, then down to 0")  # fmt: skip
+    for key in NAME_LISTS:
+        names = train.get(key, [])
+        bad = [name for name in names if not isinstance(name, str) or not NAME_PATTERN.match(name)]
+        if bad:
+            raise ConfigError(f"train.{key} must be a list of names, got {json.dumps(names)}",
+                              f"{json.dumps(bad[0])} is not a name (lower-case letters, digits and dashes)",
+                              f"write e.g. --set train.{key}=tensorboard,csv (ganzoo list {key})")  # fmt: skip
+        if len(set(names)) != len(names):
+            raise ConfigError(f"train.{key} names a logger twice: {', '.join(names)}", "", "name each once")
     if train["optimizer_impl"] == "fused" and train["optimizer"] != "adam":
         raise ConfigError(
             f"train.optimizer_impl 'fused' is not available for {train['optimizer']}",
@@ -513,7 +532,7 @@ def resumed_config(saved: dict[str, Any], overrides: Iterable[tuple[str, Any]]) 
     """The saved config with the few overrides that resuming allows."""
     config = with_contract2_defaults(copy.deepcopy(saved))
     for key in RESUMABLE_KEYS:  # runs from an older ganzoo lack the newer cadence keys
-        config["train"].setdefault(key, TRAIN_DEFAULTS[key])
+        config["train"].setdefault(key, copy.deepcopy(TRAIN_DEFAULTS[key]))
     overrides = list(overrides)
     for key, _ in overrides:
         section, name = split_key(key)

@@ -22,7 +22,9 @@ newer contract than this ganzoo provides is skipped with an error naming both.
 What changed in 2.0: networks by name (``ganzoo_networks``, a recipe's
 ``networks``), input samplers (``ganzoo_input_samplers``), objectives with
 phases (:mod:`ganzoo.objectives`), augmentations (``ganzoo_augmentations``),
-batches with named fields and discriminators with several outputs.
+batches with named fields and discriminators with several outputs. 2.1 added
+experiment loggers (``ganzoo_loggers``) and latent walks through many keyframes
+(:meth:`ganzoo.inputs.InputSampler.walk`).
 """
 
 from __future__ import annotations
@@ -39,14 +41,16 @@ from ganzoo.specs import (
     FeatureExtractorSpec,
     GeneratorSpec,
     InputSpec,
+    LoggerSpec,
     LossSpec,
     NetworkSpec,
     RecipeSpec,
 )
 
 PROJECT_NAME = "ganzoo"
-#: 1.1 added ganzoo_feature_extractors; 2.0 networks by name, input samplers, phased objectives, augmentations.
-HOOK_CONTRACT_VERSION = "2.0"
+#: 1.1 added ganzoo_feature_extractors; 2.0 networks by name, input samplers, phased objectives, augmentations;
+#: 2.1 experiment loggers and InputSampler.walk.
+HOOK_CONTRACT_VERSION = "2.1"
 #: The module attribute in which a plugin states the contract it needs.
 CONTRACT_ATTRIBUTE = "GANZOO_CONTRACT"
 
@@ -243,6 +247,28 @@ def ganzoo_feature_extractors() -> Iterable[FeatureExtractorSpec]:
 
 
 @hookspec
+def ganzoo_loggers() -> Iterable[LoggerSpec]:
+    """Yield experiment loggers, selected with ``ganzoo train --log NAME``.
+
+    ``build(**params)`` returns a :class:`ganzoo.loggers.Logger`, which gets
+    every logged stats line, each evaluation and each sample grid.
+
+    Example::
+
+        import ganzoo
+
+        @ganzoo.hookimpl
+        def ganzoo_loggers():
+            yield ganzoo.LoggerSpec(
+                name="my-csv",
+                summary="The stats lines as a CSV file in the run directory.",
+                build=ganzoo.lazy("ganzoo.zoo.csv_logger:CSVLogger"),
+                defaults={"file": "my-metrics.csv"},
+            )
+    """
+
+
+@hookspec
 def ganzoo_commands() -> Iterable[CommandSpec]:
     """Yield extra ``ganzoo`` sub-commands (``click`` commands).
 
@@ -272,6 +298,7 @@ HOOK_SPEC_TYPES = {
     "ganzoo_datasets": DatasetSpec,
     "ganzoo_recipes": RecipeSpec,
     "ganzoo_feature_extractors": FeatureExtractorSpec,
+    "ganzoo_loggers": LoggerSpec,
     "ganzoo_commands": CommandSpec,
 }
 

@@ -41,9 +41,12 @@ class InputSampler:
         needs_examples: whether :meth:`fixed` reads real samples (an image-to-image grid translates them).
         grid_columns: when :meth:`request` counts sample ``i`` up by a code with this many values (InfoGAN's
             first categorical code), so that a grid this wide has a column per value; else None.
+        gaussian_fields: the fields drawn from a standard normal distribution, which a latent walk
+            (:meth:`walk`) moves along great circles rather than straight lines (contract 2.1).
     """
 
     fields: tuple[str, ...] = ()
+    gaussian_fields: tuple[str, ...] = ()
     needs_examples: bool = False
     grid_columns: Optional[int] = None
     pipeline_tag: str = "unconditional-image-generation"
@@ -71,9 +74,45 @@ class InputSampler:
         ``labels`` fixes class labels; ``codes`` maps code names to the text
         given on the command line (see :attr:`codes`); ``source`` holds input
         images for image-to-image models; ``interpolate`` walks from one draw
-        to another in ``n`` steps. Raises ValueError for what cannot be done.
+        to another in ``n`` steps (contract 2.0: since 2.1 ganzoo draws
+        keyframes with ``request`` and asks :meth:`walk` for the path). Raises
+        ValueError for what cannot be done.
         """
         raise NotImplementedError
+
+    def walk(self, n: int, *, keyframes: Inputs, loop: bool = False) -> Inputs:
+        """``n`` inputs on a path through ``keyframes``: what :meth:`request` drew for K samples, a row each.
+
+        Fields in :attr:`gaussian_fields` move along great circles (spherical
+        interpolation, White 2016: Gaussian noise lives near a sphere, and a
+        straight line between two draws passes through improbably short
+        vectors); other floating-point fields (continuous codes) move along
+        straight lines; whole-number fields (class labels, categorical codes)
+        keep the first keyframe's value, so one class is seen along the walk.
+        With ``loop`` the path returns to the first keyframe, so an animation
+        repeats without a jump; without, the first and last inputs are the
+        first and last keyframes. Override it for inputs that move otherwise.
+        """
+        count = next((len(value) for value in keyframes.values() if value is not None), 0)
+        if count < 2 or n < 2:
+            raise ValueError(f"a walk needs at least 2 keyframes and 2 frames, got {count} and {n}")
+        segments = count if loop else count - 1
+        position = torch.arange(n, dtype=torch.float64) * (segments / n if loop else segments / (n - 1))
+        start = position.floor().long().clamp(max=segments - 1)
+        t = (position - start).float()
+        end = (start + 1) % count
+        path: Inputs = {}
+        for name, value in keyframes.items():
+            if value is None:
+                path[name] = None
+            elif not value.is_floating_point():
+                path[name] = value[:1].expand(n, *value.shape[1:]).clone()
+            elif name in self.gaussian_fields:
+                path[name] = slerp_rows(value[start], value[end], t)
+            else:
+                weight = t.to(value.dtype).view(-1, *([1] * (value.dim() - 1)))
+                path[name] = torch.lerp(value[start], value[end], weight)
+        return path
 
     def call(self, generator: nn.Module, inputs: Mapping[str, Optional[Tensor]]) -> Any:
         """Run ``generator`` on ``inputs``: by keyword, one argument per field."""
@@ -98,6 +137,24 @@ def slerp(a: Tensor, b: Tensor, steps: int) -> Tensor:
     return (torch.sin((1 - t) * omega) * a + torch.sin(t * omega) * b) / torch.sin(omega)
 
 
+def slerp_rows(a: Tensor, b: Tensor, t: Tensor) -> Tensor:
+    """Row ``i`` of the result is the point a fraction ``t[i]`` along the great circle from ``a[i]`` to ``b[i]``.
+
+    Rows of any shape are treated as flat vectors; where ``a[i]`` and ``b[i]``
+    point the same way the path is the straight line (the arc is too short to tell).
+    """
+    flat_a, flat_b = a.flatten(1), b.flatten(1)
+    cos = ((flat_a / flat_a.norm(dim=1, keepdim=True)) * (flat_b / flat_b.norm(dim=1, keepdim=True))).sum(1)
+    omega = torch.arccos(cos.clamp(-1, 1)).unsqueeze(1)
+    weight = t.to(flat_a.dtype).unsqueeze(1)
+    sin_omega = torch.sin(omega)
+    straight = sin_omega.abs() < 1e-6
+    safe = torch.where(straight, torch.ones_like(sin_omega), sin_omega)
+    wa = torch.where(straight, 1 - weight, torch.sin((1 - weight) * omega) / safe)
+    wb = torch.where(straight, weight, torch.sin(weight * omega) / safe)
+    return (wa * flat_a + wb * flat_b).view_as(a)
+
+
 def _latent_dim(generator: nn.Module) -> int:
     latent_dim = getattr(generator, "latent_dim", None)
     if not isinstance(latent_dim, int) or isinstance(latent_dim, bool) or latent_dim < 1:
@@ -115,6 +172,7 @@ class GaussianInputs(InputSampler):
     """
 
     fields = ("z", "labels")
+    gaussian_fields = ("z",)
     cuda_graph_safe = True
 
     def __init__(self, data: DataInfo, generator: nn.Module) -> None:
@@ -196,6 +254,7 @@ class InfoGANCodes(InputSampler):
     """
 
     fields = ("z", "codes_cat", "codes_cont")
+    gaussian_fields = ("z",)
     cuda_graph_safe = True
 
     def __init__(self, data: DataInfo, generator: nn.Module, sweep_steps: int = 10) -> None:
@@ -333,4 +392,5 @@ class SourceImageInputs(InputSampler):
         return {"source": source}
 
 
-__all__ = ["ClassLabelInputs", "GaussianInputs", "InfoGANCodes", "InputSampler", "Inputs", "SourceImageInputs", "slerp"]
+__all__ = ["ClassLabelInputs", "GaussianInputs", "InfoGANCodes", "InputSampler", "Inputs", "SourceImageInputs", "slerp",
+           "slerp_rows"]

@@ -31,6 +31,9 @@ Builder contracts (what ``build`` must return):
   ``features(x)`` maps images in ``[-1, 1]`` to ``(B, feature_dim)`` vectors and,
   for classifiers, ``logits(x)`` to ``(B, num_classes)``. Its weights file is
   checked against ``sha256`` before it is used.
+* :class:`LoggerSpec` -- ``build(**params) -> ganzoo.loggers.Logger``: an
+  experiment logger (TensorBoard, CSV, W&B ...). Building writes nothing; a
+  missing dependency is raised here, before the run starts.
 * :class:`RecipeSpec` -- no builder: it names one component of each kind and
   the hyper-parameters to train them with.
 * :class:`CommandSpec` -- a ``click.Command`` added to the ``ganzoo`` CLI.
@@ -375,6 +378,17 @@ class FeatureExtractorSpec(_ComponentSpec):
 
 
 @dataclass(frozen=True)
+class LoggerSpec(_ComponentSpec):
+    """An experiment logger: where a run's numbers and sample grids go besides ``metrics.jsonl``.
+
+    ``build(**params)`` returns a :class:`ganzoo.loggers.Logger`; a run
+    selects loggers with ``ganzoo train --log NAME`` (``train.loggers``).
+    """
+
+    kind: ClassVar[str] = "logger"
+
+
+@dataclass(frozen=True)
 class RecipeSpec:
     """A named, reproducible training set-up built from registered components.
 
@@ -501,5 +515,6 @@ SPEC_TYPES: dict[str, type] = {
     "augment": AugmentSpec,
     "dataset": DatasetSpec,
     "extractor": FeatureExtractorSpec,
+    "logger": LoggerSpec,
     "command": CommandSpec,
 }

@@ -397,6 +397,44 @@ def check_dataset(spec: Any, data_root: Path, **params: Any) -> Any:
     return data
 
 
+def check_logger(spec: Any, run_dir: Optional[Path] = None) -> Any:
+    """Builds a logger and drives it as a run does: start, stats lines, an evaluation, a sample grid, close;
+    then once more as a resumed run (started at the first step) that logs over what came after it.
+
+    ``run_dir`` (default: a temporary folder) is where it writes; returns the first logger.
+    """
+    import io
+
+    from ganzoo.loggers import Logger
+    from PIL import Image
+
+    check_spec_metadata(spec)
+    buffer = io.BytesIO()
+    Image.new("RGB", (12, 10), (200, 30, 30)).save(buffer, format="png")
+    png = buffer.getvalue()
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(run_dir) if run_dir is not None else Path(folder)
+        target.mkdir(parents=True, exist_ok=True)
+        before = sorted(target.iterdir())
+        first = None
+        for start in (0, 10):
+            logger = spec.build(**dict(spec.defaults))
+            assert isinstance(logger, Logger), f"logger {spec.name}: build() returned {type(logger).__name__}"
+            if first is None:
+                assert sorted(target.iterdir()) == before, (f"logger {spec.name}: building it wrote into the run "
+                                                            "directory; write from start() on")  # fmt: skip
+            logger.start(target, start_step=start, config={"train": {"steps": 20}})
+            for step in (10, 20):
+                if step > start:
+                    logger.log_metrics(step, {"step": step, "kimg": step * 0.064, "d_loss": 0.5, "g_loss": 1.5,
+                                              "d_real": 0.6, "d_fake": None, "g_info_cat": 2.0})  # fmt: skip
+                    logger.log_eval(step, {"fid": 12.5, "primary": "fid"})
+                    logger.log_image(step, "samples", png)
+            logger.close()
+            first = first or logger
+    return first
+
+
 def check_recipe(name: str, *, data_root: Path, out: Path, steps: int = 2, registry: Any = None,
                  overrides: Optional[dict[str, Any]] = None) -> Any:
     """Smoke-trains a recipe for a few steps on CPU and checks the run directory."""
@@ -449,13 +487,15 @@ def check_distribution(distribution: str, *, data_root: Path, registry: Any = No
         elif entry.kind == "loss":
             check_loss(spec, data_root=data_root, registry=registry)
         elif entry.kind == "input":
-            check_input_sampler(spec, info, registry=registry)
+            check_input_sampler(spec, getattr(spec, "check_data", None) or info, registry=registry)
         elif entry.kind == "augment":
             check_augment(spec, getattr(spec, "check_data", None) or info)
         elif entry.kind == "dataset":
             check_dataset(spec, data_root, **(dataset_params or {}).get(spec.name, {}))
         elif entry.kind == "extractor":
             check_extractor(spec)
+        elif entry.kind == "logger":
+            check_logger(spec)
         elif entry.kind == "recipe":
             check_spec_metadata(spec)
             for kind, name in spec.components.items():

@@ -25,7 +25,7 @@ def _plugin(contract):
     return module
 
 
-@pytest.mark.parametrize("contract", [None, "1.0", "1.1", "2.0", "2"])
+@pytest.mark.parametrize("contract", [None, "1.0", "1.1", "2.0", "2", "2.1"])
 def test_plugins_for_this_or_an_older_contract_load(contract):
     pm = create_plugin_manager(entry_points=False)
     record = PluginRecord("versioned", "versioned_plugin", "versioned", "1.0", "pending")
@@ -34,8 +34,8 @@ def test_plugins_for_this_or_an_older_contract_load(contract):
 
 
 @pytest.mark.parametrize(("contract", "words"), [
-    ("3.0", "it needs plugin contract 3.0, but this ganzoo provides 2.0"),
-    ("2.7", "it needs plugin contract 2.7, but this ganzoo provides 2.0"),
+    ("3.0", "it needs plugin contract 3.0, but this ganzoo provides 2.1"),
+    ("2.7", "it needs plugin contract 2.7, but this ganzoo provides 2.1"),
     ("two", "must look like '2.0'"),
     (2.0, "must be a string"),
 ])  # fmt: skip
@@ -52,7 +52,7 @@ def test_a_plugin_needing_a_newer_contract_is_skipped_with_both_versions(contrac
 
 
 def test_the_contract_version_is_the_documented_one():
-    assert ganzoo.HOOK_CONTRACT_VERSION == hookspecs.HOOK_CONTRACT_VERSION == "2.0"
+    assert ganzoo.HOOK_CONTRACT_VERSION == hookspecs.HOOK_CONTRACT_VERSION == "2.1"
     assert hookspecs.parse_contract("2.0") == (2, 0) and hookspecs.contract_problem("1.1") is None
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
 import torch
 from torch import nn
@@ -61,29 +61,41 @@ class LoadedModel(nn.Module):
 
     @torch.no_grad()
     def sample(self, n: int = 16, *, seed: int = 0, labels: Any = None, codes: Optional[dict[str, Any]] = None,
-               source: Optional[torch.Tensor] = None, interpolate: bool = False, pil: bool = False) -> Any:
+               source: Optional[torch.Tensor] = None, interpolate: bool | int = False,
+               seeds: Optional[Sequence[int]] = None, loop: bool = False, pil: bool = False) -> Any:
         """``n`` samples as a float tensor on the CPU, images in [0, 1] (2-D points as they are).
 
         ``seed`` fixes the inputs (same seed, same samples); ``labels`` is a
         class or a sequence of classes for a class-conditional model;
         ``codes`` maps code names to values (``{"c0": 3, "c1": "-2:2"}``) for
         an InfoGAN model; ``source`` is a batch of images to translate for an
-        image-to-image model (``n`` is then its length); ``interpolate``
-        walks the latent space in ``n`` steps. ``pil=True`` returns a list of
-        ``PIL.Image`` instead. Sampling runs in eval mode without gradients::
+        image-to-image model (``n`` is then its length). ``seeds`` draws one
+        sample per seed instead (``n`` is then their number), each the one
+        ``sample(1, seed=s)`` gives. ``interpolate`` walks the latent space in
+        ``n`` frames through ``interpolate`` keyframes (``True``: 2; with
+        ``seeds``, one per seed): spherical for Gaussian noise, linear for
+        codes; ``loop=True`` returns to the first keyframe, for an animation.
+        ``pil=True`` returns a list of ``PIL.Image`` instead. Sampling runs in
+        eval mode without gradients::
 
             model = ganzoo.load("cgan-mnist")
             sevens = model.sample(8, labels=7)          # (8, 1, 28, 28), values in [0, 1]
+            grid = model.sample(seeds=range(16))        # seed by seed
+            frames = model.sample(64, interpolate=4, loop=True, pil=True)
+            frames[0].save("walk.gif", save_all=True, append_images=frames[1:], loop=0, duration=60)
         """
         from ganzoo.artifacts.sampling import as_labels, draw
 
         if source is not None:
             n = len(source)
+        elif seeds is not None and not interpolate:
+            seeds = list(seeds)
+            n = len(seeds)
         was_training = self.training
         self.eval()
         try:
             samples = draw(self, n=n, seed=seed, labels=as_labels(self, labels, n), codes=codes, source=source,
-                           interpolate=interpolate)  # fmt: skip
+                           interpolate=interpolate, seeds=seeds, loop=loop)  # fmt: skip
         finally:
             self.train(was_training)
         if self.info.modality != "image":
@@ -116,10 +128,12 @@ def load(name_or_path: str | Path, *, device: torch.device | str = "cpu", regist
 
 
 def load_model(name_or_path: str | Path, *, device: torch.device | str = "cpu", with_discriminator: bool = False,
-               registry: Any = None, data_dir: Any = None) -> LoadedModel:
+               registry: Any = None, data_dir: Any = None, require_discriminator: bool = True) -> LoadedModel:
     """The whole published model (or training run); the discriminator too when asked and present.
 
     ``data_dir``: for a run directory from before runs recorded their data's shape, the dataset root.
+    ``require_discriminator=False`` with ``with_discriminator``: a model published without one
+    loads with ``discriminator`` None instead of raising (what fine-tuning's ``--init`` takes).
     """
     import ganzoo
 
@@ -156,6 +170,7 @@ def load_model(name_or_path: str | Path, *, device: torch.device | str = "cpu", 
     generator = _rebuild(registry, "generator", config, info, tensors, weights_file)
     published = config.get("weights", {})
     # The other generators always (they sample); D and the other networks when asked for.
+    with_discriminator = with_discriminator and (require_discriminator or bool(published.get("discriminator")))
     names = list(published.get("networks", [])) + (list(published.get("other_networks", [])) if with_discriminator else [])
     networks = {name: _rebuild(registry, f"networks.{name}", config, info, tensors, weights_file) for name in names}
     discriminator = None

@@ -153,6 +153,27 @@ def load_run_networks(run_dir: Path, *, info: DataInfo, registry: Any = None, st
     return networks
 
 
+def load_run_states(run_dir: Path, registry: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Every network's weights in a run's checkpoint, by network name (``G``, ``D``, ``Q`` ...), and its config.
+
+    A network with an EMA gives its EMA -- what the run samples with, and what
+    ``ganzoo publish`` would store -- so starting from a run and starting from
+    its published model are the same. Each state is checked to be finite.
+    """
+    import ganzoo
+
+    run_dir = Path(run_dir)
+    config = read_run_config(run_dir, registry or ganzoo.get_registry())
+    state = ckpt.load_checkpoint(run_dir / ckpt.CHECKPOINT_NAME)
+    states: dict[str, Any] = {"G": ckpt.sampling_weights(state), "D": state["discriminator"]}
+    emas = dict(state.get("ema_networks") or {})
+    for name, weights in dict(state.get("networks") or {}).items():
+        states[name] = emas.get(name) or weights
+    for name, weights in states.items():
+        refuse_non_finite(weights, f"the weights of {name}", run_dir / ckpt.CHECKPOINT_NAME, CheckpointError)
+    return states, config
+
+
 def run_dataset_info(run_dir: Path, data_dir: Optional[Path] = None, registry: Any = None) -> DataInfo:
     """The DataInfo of a run's dataset: from its run.json, or (runs from before it was recorded there)
     by building the dataset, which reads its files."""
@@ -178,6 +199,7 @@ __all__ = [
     "components",
     "load_run_generator",
     "load_run_networks",
+    "load_run_states",
     "read_run_config",
     "read_run_info",
     "run_dataset_info",

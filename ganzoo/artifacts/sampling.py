@@ -1,9 +1,9 @@
-"""Drawing from a loaded model: seeded inputs, class labels, codes, latent interpolation, PNG output."""
+"""Drawing from a loaded model: seeded inputs, class labels, codes, seed grids, latent walks; PNG and GIF output."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence, Union
 
 import torch
 from torch import Tensor
@@ -51,27 +51,109 @@ def as_labels(model: Any, labels: Any, n: int) -> Optional[Tensor]:
     return tensor
 
 
+#: The most seeds one grid (or walk) draws.
+MAX_SEEDS = 100_000
+
+
+def keyframe_count(interpolate: Union[bool, int]) -> int:
+    """How many keyframes ``interpolate`` asks for: 0 (no walk), 2 for ``True``, else the number (at least 2)."""
+    if interpolate is False or interpolate is None:
+        return 0
+    if interpolate is True:
+        return 2
+    if isinstance(interpolate, int) and interpolate >= 2:
+        return interpolate
+    raise SamplingError(f"--interpolate {interpolate!r} is not a number of keyframes",
+                        "a walk passes through at least 2 keyframes", "pass --interpolate 2 or more")  # fmt: skip
+
+
+def parse_seeds(text: str) -> list[int]:
+    """``"0-15"`` -> 0..15; ``"3,7,9"``; ``"0-3,10-12"``: the seeds of a grid, in order."""
+    seeds: list[int] = []
+    for part in str(text).split(","):
+        low, dash, high = part.strip().partition("-")
+        try:
+            first, last = int(low), int(high) if dash else int(low)
+        except ValueError:
+            raise SamplingError(f"cannot read --seeds {text!r}", f"{part.strip()!r} is neither a seed nor a range",
+                                "write e.g. --seeds 0-15 or --seeds 1,5,9 or --seeds 0-3,10-12") from None  # fmt: skip
+        if first < 0 or last < first:
+            raise SamplingError(f"--seeds {text!r} has the range {part.strip()!r}", "seeds are whole numbers from 0, "
+                                "and a range runs upwards", "write e.g. --seeds 0-15")  # fmt: skip
+        if len(seeds) + last - first + 1 > MAX_SEEDS:
+            raise SamplingError(f"--seeds {text!r} names more than {MAX_SEEDS} seeds", "each seed is one sample",
+                                "give fewer seeds")  # fmt: skip
+        seeds += range(first, last + 1)
+    return seeds
+
+
+def _request(model: Any, n: int, seed: int, labels: Optional[Tensor], codes: dict[str, str],
+             source: Optional[Tensor]) -> dict[str, Optional[Tensor]]:
+    try:
+        return model.sampler.request(n, generator=torch.Generator().manual_seed(seed), labels=labels, codes=codes,
+                                     source=source)  # fmt: skip
+    except ValueError as exc:
+        raise SamplingError("this model cannot draw samples as asked", str(exc), "see ganzoo sample --help") from None
+
+
+def _rows(drawn: Sequence[dict[str, Optional[Tensor]]]) -> dict[str, Optional[Tensor]]:
+    """Several draws' inputs as one: each field's rows one after another."""
+    return {name: torch.cat([d[name] for d in drawn]) if drawn[0][name] is not None else None for name in drawn[0]}
+
+
 @torch.no_grad()
-def draw(model: Any, *, n: int, seed: int, labels: Optional[Tensor] = None, interpolate: bool = False,
+def draw(model: Any, *, n: int, seed: int, labels: Optional[Tensor] = None, interpolate: Union[bool, int] = False,
          codes: Optional[dict[str, Any]] = None, source: Optional[Tensor] = None,
-         network: Optional[Any] = None) -> Tensor:
+         seeds: Optional[Sequence[int]] = None, loop: bool = False, network: Optional[Any] = None) -> Tensor:
     """``n`` samples (CPU, float) from inputs drawn with a generator seeded with ``seed``: same seed, same samples.
 
-    The model's input sampler turns the request (labels, codes, source images,
-    an interpolation) into the generator's inputs; what it cannot do is a
-    SamplingError. ``network`` replaces the model's generator (a CycleGAN's ``G_ba``).
+    The model's input sampler turns the request (labels, codes, source images)
+    into the generator's inputs; what it cannot do is a SamplingError.
+
+    ``seeds``: one sample per seed instead, each exactly what ``seed=s, n=1``
+    draws (with ``labels[i]`` for a conditional model). ``interpolate``: a
+    latent walk of ``n`` frames through ``interpolate`` keyframes (``True``:
+    2), drawn with ``seed`` -- or one per seed of ``seeds`` -- and joined by
+    the sampler's :meth:`~ganzoo.inputs.InputSampler.walk` (``loop``: back to
+    the first keyframe at the end); one class along the walk. ``network``
+    replaces the model's generator (a CycleGAN's ``G_ba``).
     """
     from ganzoo.objectives import image_of
 
     generator = network if network is not None else model.generator
-    if interpolate and labels is not None and len(labels) and labels.unique().numel() > 1:
-        labels = torch.full((n,), int(labels[0]), dtype=torch.long)  # one class along the whole strip
-    try:
-        inputs = model.sampler.request(n, generator=torch.Generator().manual_seed(seed), labels=labels,
-                                       codes={k: str(v) for k, v in (codes or {}).items()}, source=source,
-                                       interpolate=interpolate)  # fmt: skip
-    except ValueError as exc:
-        raise SamplingError("this model cannot draw samples as asked", str(exc), "see ganzoo sample --help") from None
+    text_codes = {k: str(v) for k, v in (codes or {}).items()}
+    keyframes = keyframe_count(interpolate)
+    if seeds is not None:
+        seeds = [int(s) for s in seeds]
+        if not seeds or keyframes and len(seeds) < 2:
+            raise SamplingError(f"{len(seeds)} seed(s) were given", "a grid needs one seed per sample, a walk one per "
+                                "keyframe (at least 2)", "give more seeds, e.g. --seeds 0-15")  # fmt: skip
+        if keyframes and interpolate is not True and keyframes != len(seeds):
+            raise SamplingError(f"--interpolate {keyframes} and {len(seeds)} seeds were given",
+                                "with --seeds, each seed is one keyframe of the walk",
+                                "drop the number after --interpolate, or give as many seeds")  # fmt: skip
+        keyframes = len(seeds) if keyframes else 0
+    if keyframes:
+        if any(":" in value for value in text_codes.values()):
+            raise SamplingError("--interpolate and a code sweep were both given", "a walk moves every latent, a sweep "
+                                "one code along a row", "choose one of them")  # fmt: skip
+        first = labels[:1] if labels is not None and len(labels) else None  # one class along the whole walk
+        if seeds is not None:
+            drawn = _rows([_request(model, 1, s, first, text_codes, source) for s in seeds])
+        else:
+            drawn = _request(model, keyframes, seed, first.expand(keyframes) if first is not None else None, text_codes,
+                             source)  # fmt: skip
+        try:
+            inputs = model.sampler.walk(n, keyframes=drawn, loop=loop)
+        except ValueError as exc:
+            raise SamplingError("this model cannot walk its latent space as asked", str(exc),
+                                "see ganzoo sample --help") from None  # fmt: skip
+    elif seeds is not None:
+        n = len(seeds)
+        inputs = _rows([_request(model, 1, s, labels[i:i + 1] if labels is not None else None, text_codes, source)
+                        for i, s in enumerate(seeds)])  # fmt: skip
+    else:
+        inputs = _request(model, n, seed, labels, text_codes, source)
     device = next(generator.parameters()).device
     chunks = []
     for start in range(0, n, 500):
@@ -87,17 +169,19 @@ def _refuse_existing(path: Path, force: bool) -> None:
 
 
 def write_grid(model: Any, out: Path, *, n: int, seed: int, labels: Optional[Tensor] = None, force: bool = False,
-               interpolate: bool = False, codes: Optional[dict[str, Any]] = None) -> Path:
-    """A grid (or a one-row strip, or a scatter plot for 2-D models) of samples as a PNG."""
+               interpolate: Union[bool, int] = False, codes: Optional[dict[str, Any]] = None,
+               seeds: Optional[Sequence[int]] = None) -> Path:
+    """A grid (or a one-row strip for a walk, or a scatter plot for 2-D models) of samples as a PNG."""
     from ganzoo.artifacts.pictures import grid_png, scatter_png
 
     _refuse_existing(Path(out), force)
-    samples = draw(model, n=n, seed=seed, labels=labels, interpolate=interpolate, codes=codes)
+    samples = draw(model, n=n, seed=seed, labels=labels, interpolate=interpolate, codes=codes, seeds=seeds)
+    n = len(samples)
     if model.info.modality == "points":
         data = scatter_png(samples)
     else:
         sweep = any(":" in str(value) for value in (codes or {}).values())
-        columns = n if interpolate else getattr(model.sampler, "sweep_columns", None) if sweep else (
+        columns = n if keyframe_count(interpolate) else getattr(model.sampler, "sweep_columns", None) if sweep else (
             model.info.num_classes if labels is not None and labels.unique().numel() > 1
             and n % model.info.num_classes == 0 else None)  # fmt: skip
         data = grid_png(samples, model.info, nrow=columns)
@@ -105,9 +189,29 @@ def write_grid(model: Any, out: Path, *, n: int, seed: int, labels: Optional[Ten
     return Path(out)
 
 
+def write_walk_gif(model: Any, out: Path, *, frames: int, keyframes: Union[bool, int], seed: int,
+                   labels: Optional[Tensor] = None, force: bool = False, codes: Optional[dict[str, Any]] = None,
+                   seeds: Optional[Sequence[int]] = None, fps: float = 16.0) -> Path:
+    """A latent walk as an animated GIF: ``frames`` frames through the keyframes and back to the first (it loops)."""
+    from ganzoo.artifacts.pictures import gif_bytes
+
+    if model.info.modality != "image":
+        raise SamplingError("a GIF walk is written for image models, and this one makes 2-D points",
+                            "a walk of a point model is a path of single points",
+                            "write it as a scatter plot (--out walk.png); ganzoo plot RUN --animate shows a 2-D run "
+                            "through training")  # fmt: skip
+    if not 0 < fps <= 50:
+        raise SamplingError(f"--fps {fps} is out of range", "GIF frames last at least 20 ms", "give --fps up to 50")
+    _refuse_existing(Path(out), force)
+    samples = draw(model, n=frames, seed=seed, labels=labels, interpolate=keyframes, codes=codes, seeds=seeds, loop=True)
+    atomic_write_bytes(Path(out), gif_bytes(samples, model.info, fps=fps))
+    return Path(out)
+
+
 def write_images(model: Any, out_dir: Path, *, n: int, seed: int, labels: Optional[Tensor] = None, force: bool = False,
-                 interpolate: bool = False, codes: Optional[dict[str, Any]] = None) -> list[Path]:
-    """One PNG per sample, ``out_dir/000000.png`` ...; image models only."""
+                 interpolate: Union[bool, int] = False, codes: Optional[dict[str, Any]] = None,
+                 seeds: Optional[Sequence[int]] = None) -> list[Path]:
+    """One PNG per sample, ``out_dir/000000.png`` ... (a seed grid's: ``seed-S.png``); image models only."""
     from ganzoo.artifacts.pictures import grid_png
 
     if model.info.modality != "image":
@@ -118,10 +222,12 @@ def write_images(model: Any, out_dir: Path, *, n: int, seed: int, labels: Option
         raise SamplingError(f"{out_dir} is not empty", "ganzoo does not overwrite files unless asked",
                             "pass --force, or choose an empty --out-dir")  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
-    samples = draw(model, n=n, seed=seed, labels=labels, interpolate=interpolate, codes=codes)
+    samples = draw(model, n=n, seed=seed, labels=labels, interpolate=interpolate, codes=codes, seeds=seeds)
+    named_by_seed = seeds is not None and not keyframe_count(interpolate)
+    n = len(samples)
     paths = []
     for index, image in enumerate(samples):
-        path = out_dir / f"{index:06d}.png"
+        path = out_dir / (f"seed-{seeds[index]}.png" if named_by_seed else f"{index:06d}.png")
         atomic_write_bytes(path, grid_png(image.unsqueeze(0), model.info, nrow=1))
         paths.append(path)
     # A forced rewrite leaves no numbered image of an earlier, larger draw mixed in with this one.

@@ -17,6 +17,7 @@ import ganzoo
 BUILTIN_COMMANDS = {
     "eval": "ganzoo.cli.eval_cmd:eval_command",
     "list": "ganzoo.cli.list_cmd:list_command",
+    "plot": "ganzoo.cli.plot_cmd:plot_command",
     "plugin": "ganzoo.cli.plugin_cmd:plugin_group",
     "plugins": "ganzoo.cli.plugins_cmd:plugins_command",
     "publish": "ganzoo.cli.publish_cmd:publish_command",

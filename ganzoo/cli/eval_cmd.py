@@ -8,9 +8,11 @@ from typing import Optional
 
 import click
 
+from ganzoo.cli import completion
+
 
 @click.command("eval")
-@click.argument("target")
+@click.argument("target", shell_complete=completion.models)
 @click.option("--n", "n", type=int, default=10_000, show_default=True, help="Generated samples (and at most as many reference samples).")
 @click.option("--metrics", help="Comma-separated families: fid,kid,pr,dc,classes for images; modes for 2-D mixtures. Default: all that apply.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the noise (and of KID's subsets).")

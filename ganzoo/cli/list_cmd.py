@@ -7,11 +7,12 @@ from typing import Any, Optional
 
 import click
 
+from ganzoo.cli import completion
 from ganzoo.errors import UnknownNameError
 
 PLURAL = {"recipe": "recipes", "generator": "generators", "discriminator": "discriminators", "network": "networks",
           "loss": "losses", "input": "inputs", "augment": "augmentations", "dataset": "datasets",
-          "extractor": "extractors", "command": "commands"}  # fmt: skip
+          "extractor": "extractors", "logger": "loggers", "command": "commands"}  # fmt: skip
 
 
 def pretrained_models() -> dict[str, str]:
@@ -52,14 +53,14 @@ def entry_to_json(entry: Any, pretrained: dict[str, str] | None = None) -> dict[
 
 
 @click.command("list")
-@click.argument("kind", required=False)
-@click.argument("pattern", required=False)
+@click.argument("kind", required=False, shell_complete=completion.kinds)
+@click.argument("pattern", required=False, shell_complete=completion.pattern_names)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts instead of tables.")
 def list_command(kind: Optional[str], pattern: Optional[str], as_json: bool) -> None:
-    """List registered recipes, generators, discriminators, losses, datasets, extractors.
+    """List registered recipes, generators, discriminators, losses, datasets, extractors, loggers.
 
-    KIND is one of recipes, generators, discriminators, losses, datasets,
-    extractors, commands (singular works too). Recipes with pretrained
+    KIND is one of recipes, generators, discriminators, networks, losses,
+    inputs, augmentations, datasets, extractors, loggers, commands (singular works too). Recipes with pretrained
     weights (ganzoo sample RECIPE works at once) are marked with *. PATTERN is a glob on names, e.g. '*mnist*'.
     A lone argument that is not a kind is taken as a pattern.
 

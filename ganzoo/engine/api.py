@@ -36,6 +36,7 @@ from ganzoo.config import (
 from ganzoo.engine.build import (
     build_augment,
     build_component,
+    build_loggers,
     build_networks,
     build_objective,
     build_sampler,
@@ -45,6 +46,7 @@ from ganzoo.engine.build import (
     dry_run,
     wrap_networks,
 )
+from ganzoo.engine.finetune import freeze_blocks, init_networks, read_init_source
 from ganzoo.engine.loop import Distributed, Interrupted, TrainResult, training_loop
 from ganzoo.engine.report import PlainReporter, Reporter
 from ganzoo.engine.health import outcome
@@ -52,6 +54,7 @@ from ganzoo.engine.run_directory import Replacement, RunLock, check_new_run_dir,
 from ganzoo.devices import resolve_device
 from ganzoo.engine.runtime import configure_backends, to_channels_last
 from ganzoo.errors import ConfigError, GanzooError, RunDirectoryError, UnknownNameError
+from ganzoo.loggers import LoggerGroup
 from ganzoo.specs import DataInfo
 from ganzoo.untrusted import install_advice
 
@@ -84,6 +87,8 @@ def train(
     registry: Any = None,
     dist: Optional[Distributed] = None,
     evaluator: Any = None,
+    loggers: Optional[Iterable[str]] = None,
+    init: Union[str, Path, None] = None,
 ) -> TrainResult:
     """Train a recipe, or any combination of registered components.
 
@@ -98,6 +103,11 @@ def train(
     ``generator -> {metric: value, "primary": name}``). ``reporter`` receives
     the progress (a :class:`~ganzoo.engine.report.Reporter`; plain lines by
     default, nothing with ``quiet``; ``ganzoo train`` passes its progress bar).
+    ``loggers`` names experiment loggers (``["tensorboard", "csv"]``: sets
+    ``train.loggers``, as ``ganzoo train --log`` does). ``init`` starts the
+    networks from a published model, ``hf://ORG/NAME`` or a run directory
+    (fine-tuning, :mod:`ganzoo.engine.finetune`; ``train.freeze_d_blocks``
+    freezes D's first blocks); optimizers start fresh.
 
     Example::
 
@@ -109,12 +119,16 @@ def train(
         registry = registry or ganzoo.get_registry()
         dist = dist or Distributed.from_environment()
         explicit = explicit_overrides(steps=steps, batch_size=batch_size, seed=seed, device=device, precision=precision,
-                                      compile=compile)  # fmt: skip
+                                      compile=compile, loggers=list(loggers) if loggers is not None else None)  # fmt: skip
         override_list = _override_pairs(overrides)
 
         # Configuration and run directory.
         old_run_lock: Optional[RunLock] = None
         components = {"generator": generator, "discriminator": discriminator, "loss": loss, "dataset": dataset}
+        if init is not None and resume is not None:
+            raise ConfigError("--init and --resume were both given",
+                              "--init starts a new run from a model's weights; --resume continues a run from its "
+                              "own checkpoint", "drop one of them")  # fmt: skip
         config, run_dir = resolve_run(registry, recipe, components, config_file, override_list + explicit, resume, out)
         if resume is not None:
             if dist.is_main:
@@ -136,6 +150,8 @@ def train(
             resume_state = None
         config["ganzoo_version"] = ganzoo.__version__
         train_cfg = config["train"]
+        # Built (not started) before anything is read or written: a logger that cannot work is refused first.
+        loggers = build_loggers(registry, config) if dist.is_main else {}
 
         # Device and backends.
         created_group = False
@@ -150,9 +166,13 @@ def train(
         # Components. The objective first: a combination that cannot work is refused before any data is read.
         objective, phases = build_objective(registry, config)
         check_declared_fit(registry, config, objective)
+        # A source that cannot be read (not in the Hub cache, another format) is refused before any data is read.
+        init_states, init_config = read_init_source(init, registry) if init is not None else ({}, None)
         data = _build_dataset_once_per_machine(registry, config, data_dir, download, dist)
         torch.manual_seed(train_cfg["seed"])  # seeding first makes weight initialisation part of the run's seed
         modules = build_networks(registry, config, data.info)
+        if init is not None:  # after the networks are built, before the optimizers and the EMA (the loop makes them)
+            config["init"] = init_networks(modules, init_states, init, init_config)
         sampler = build_sampler(registry, config, data.info, modules["G"][1])
         augment = build_augment(registry, config, data.info)
         check_labels(registry, config, data.info)
@@ -172,8 +192,11 @@ def train(
             evaluator = _training_evaluator(config, data.info, device, registry, data_dir, sampler)
         if train_cfg["compile"] and device.type == "cuda":
             _without_inductor_layout_changes()
+        # FreezeD: before DDP wraps D, which then leaves the frozen parameters out of its gradient buckets.
+        frozen_blocks, frozen = freeze_blocks(modules["D"][1], train_cfg["freeze_d_blocks"])
         networks = wrap_networks(modules, config, device, dist, objective, phases, augment,
-                                 multi_output=_multi_output_discriminators(registry, config))  # fmt: skip
+                                 multi_output=_multi_output_discriminators(registry, config),
+                                 fixed={"D": frozen})  # fmt: skip
 
         # Run bookkeeping, once the loop has restored its state and is about to train:
         # a run that cannot start (a checkpoint of another configuration, a dataset
@@ -197,14 +220,25 @@ def train(
                 _write_run_info(run_dir, "running", config, device, dist, data_info=data.info,
                                 providers=component_providers(registry, config))  # fmt: skip
                 reporter.message(f"run directory: {run_dir}")
+                if config.get("init") and resume_state is None:
+                    fresh = config["init"]["fresh"]
+                    reporter.message(f"fine-tuning from {init}: loaded {', '.join(config['init']['networks'])}"
+                                     + (f"; from scratch (the source has none): {', '.join(fresh)}" if fresh else "")
+                                     + "; optimizers start fresh")  # fmt: skip
+                if frozen_blocks:
+                    reporter.message(f"FreezeD: D's first {len(frozen_blocks)} block(s) take no gradient: "
+                                     + ", ".join(frozen_blocks))  # fmt: skip
+                logger.start(run_dir, start_step=resume_state["step"] if resume_state is not None else 0,
+                             config=config)  # fmt: skip
             records_written = True
 
         reporter = Reporter() if quiet or not dist.is_main else (reporter or PlainReporter())
+        logger = LoggerGroup(loggers, warn=None if quiet else reporter.message)
         try:
             result = training_loop(
                 run_dir=run_dir, config=config, networks=networks, objective=objective, phases=phases,
                 sampler=sampler, data=data, device=device, reporter=reporter, resume_state=resume_state,
-                dist=dist, augment=augment, evaluator=evaluator, on_start=write_run_records,
+                dist=dist, augment=augment, evaluator=evaluator, on_start=write_run_records, logger=logger,
             )  # fmt: skip
         except Interrupted as stopped:
             if dist.is_main and records_written:
@@ -230,6 +264,8 @@ def train(
             if created_group:
                 leave_process_group(dist, wait_for_others=False)
             raise
+        finally:
+            logger.close()
         if dist.is_main:
             _write_run_info(run_dir, "finished", config, device, dist, result=result)
             replacement.finish(keep_new=True)

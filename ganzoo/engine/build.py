@@ -20,6 +20,7 @@ from ganzoo.config import AUGMENT_SECTION, INPUTS_SECTION, network_entry, networ
 from ganzoo.engine.networks import Network, NetworkSet
 from ganzoo.errors import ConfigError, GanzooError
 from ganzoo.inputs import InputSampler
+from ganzoo.loggers import Logger
 from ganzoo.objectives import GANLossObjective, Objective, Phase, ScoresOnly, as_objective, image_of, scores_of, with_repeat
 from ganzoo.specs import DataInfo
 
@@ -184,6 +185,23 @@ def check_labels(registry: Any, config: Mapping[str, Any], info: DataInfo) -> No
             )
 
 
+def build_loggers(registry: Any, config: Mapping[str, Any]) -> dict[str, Logger]:
+    """The experiment loggers ``train.loggers`` names, by name: built, nothing written yet.
+
+    A logger whose dependency is missing (``--log tensorboard`` without the
+    extra) is refused here, before any data is read or any directory made.
+    """
+    loggers: dict[str, Logger] = {}
+    for name in config["train"].get("loggers", []):
+        spec = registry.get("logger", name)
+        logger = build_component("logger", spec, dict(spec.defaults))
+        if not isinstance(logger, Logger):
+            raise ConfigError(f"logger {name!r} did not build a ganzoo.loggers.Logger", f"got {type(logger).__name__}",
+                              "fix the plugin")  # fmt: skip
+        loggers[name] = logger
+    return loggers
+
+
 # -- the dry run -------------------------------------------------------------------------
 
 
@@ -284,14 +302,15 @@ def _check_discriminator(name: str, D: nn.Module, spec: Any, fake: torch.Tensor,
 
 def wrap_networks(modules: Mapping[str, tuple[str, nn.Module]], config: Mapping[str, Any], device: torch.device,
                   dist: Any, objective: Objective, phases: Sequence[Phase], augment: Optional[Augment],
-                  multi_output: Sequence[str] = ()) -> NetworkSet:  # fmt: skip
+                  multi_output: Sequence[str] = (), fixed: Optional[Mapping[str, Sequence[str]]] = None) -> NetworkSet:  # fmt: skip
     """The run's :class:`NetworkSet`: each trained network DDP-wrapped across processes, optionally compiled.
 
     Networks that some phase differentiates twice (R1, a gradient penalty)
     stay uncompiled: torch.compile does not support double backward. With
     ``train.augment`` every discriminator runs behind the augmentation; a
     contract-1 loss sees a several-headed discriminator (``multi_output``)
-    through its scores alone.
+    through its scores alone. ``fixed`` names, per network, the parameters that
+    never train (FreezeD's frozen blocks, already without ``requires_grad``).
     """
     train = config["train"]
     trained = set().union(*(phase.updates for phase in phases))
@@ -312,7 +331,7 @@ def wrap_networks(modules: Mapping[str, tuple[str, nn.Module]], config: Mapping[
         if kind == "discriminator" and augment is not None:
             run, frozen = AugmentedDiscriminator(run, augment), AugmentedDiscriminator(frozen, augment)
         networks.append(Network(name=name, kind=kind, module=module, run=run, frozen_run=frozen,
-                                optimizer=entries[name].get("optimizer") or {},
+                                optimizer=entries[name].get("optimizer") or {}, fixed=tuple((fixed or {}).get(name, ())),
                                 ema=(name == "G" or bool(entries[name].get("ema"))) and train["ema_halflife_kimg"] > 0))  # fmt: skip
     return NetworkSet(networks)
 

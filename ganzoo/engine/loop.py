@@ -39,6 +39,7 @@ from ganzoo.engine.runtime import Precision
 from ganzoo.artifacts.pictures import write_samples
 from ganzoo.errors import CheckpointError, GanzooError, TrainingError
 from ganzoo.inputs import InputSampler
+from ganzoo.loggers import Logger
 from ganzoo.objectives import Objective, Phase, image_of
 
 
@@ -221,6 +222,7 @@ def training_loop(
     augment: Optional[Augment] = None,
     evaluator: Optional[Callable[[nn.Module], dict[str, Any]]] = None,
     on_start: Callable[[], None] = lambda: None,
+    logger: Optional[Logger] = None,
 ) -> TrainResult:
     """Train ``networks`` by ``objective``'s ``phases`` as ``config["train"]`` says.
 
@@ -236,9 +238,12 @@ def training_loop(
     is kept as ``RUN_DIR/best.pt`` (with ``best.json``).
 
     ``on_start`` is called once everything is built and restored, before the
-    loop writes anything into ``run_dir``.
+    loop writes anything into ``run_dir``. ``logger`` (a started
+    :class:`~ganzoo.loggers.Logger`, usually a group) receives each stats
+    line, evaluation and sample grid -- only at those steps, never inside one.
     """
     # Settings.
+    logger = logger or Logger()
     train = config["train"]
     info = data.info
     batch_size = train["batch_size"]  # per process
@@ -388,10 +393,11 @@ def training_loop(
                 best.update(tiebreak=tiebreak, tiebreak_value=tiebreak_value)
             save_checkpoint(BEST_CHECKPOINT_NAME)
             atomic.atomic_write_bytes(run_dir / BEST_INFO_NAME, (json.dumps(best, indent=2) + "\n").encode())
+        logger.log_eval(step, scores)
         reporter.message(f"step {step}: " + ", ".join(f"{k} {v:.4g}" for k, v in scores.items()
                                                       if isinstance(v, float)))  # fmt: skip
 
-    def save_samples(name: str) -> None:
+    def save_samples(name: str, log: bool = True) -> None:
         if not main:
             return
         sampler_net = networks.sampling("G")
@@ -400,7 +406,9 @@ def training_loop(
         with torch.no_grad(), precision.autocast():
             fake = image_of(sampler.call(sampler_net, fixed_inputs))
         sampler_net.train(was_training)
-        write_samples(run_dir / "samples" / name, fake, info, reference)
+        png = write_samples(run_dir / "samples" / name, fake, info, reference)
+        if log:
+            logger.log_image(step, "samples", png)
 
     def check_finite(records: dict[str, PhaseRecord]) -> None:
         bad = [name for name, record in records.items() if not math.isfinite(record.total.item())]
@@ -501,6 +509,7 @@ def training_loop(
                 if main:
                     with metrics_path.open("a", encoding="utf-8") as handle:
                         handle.write(json.dumps(last_stats) + "\n")
+                    logger.log_metrics(step, last_stats)
                 reporter.update(last_stats)
                 # The losses of a D and a G phase, when the objective has them (every contract-1 loss does).
                 if "d_loss" in last_stats and "g_loss" in last_stats and collapse.observe(
@@ -524,7 +533,7 @@ def training_loop(
         if train["eval_every"]:
             evaluate_now()
         save_samples(f"step-{step:07d}.png")
-        save_samples("final.png")
+        save_samples("final.png", log=False)  # the same grid as the last step's
     reporter.close()
     return TrainResult(
         run_dir=run_dir,

@@ -47,6 +47,11 @@ class Network:
     frozen_run: nn.Module
     optimizer: Mapping[str, Any]  # {"share": name} or {"kind", "lr", "betas", "weight_decay"}
     ema: bool = False
+    fixed: tuple[str, ...] = ()  # parameters that never train (FreezeD): no optimizer holds them, no gradient reaches them
+
+    def trained_parameters(self) -> list[nn.Parameter]:
+        """The parameters its optimizer steps: all but the ``fixed`` ones."""
+        return [p for name, p in self.module.named_parameters() if name not in self.fixed]
 
 
 def optimizer_settings(config: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
@@ -170,8 +175,8 @@ class NetworkSet:
             if name != owner:
                 owners[owner].append(name)
         for owner, sharers in owners.items():
-            groups = [{"params": list(self.by_name[owner].module.parameters())}]
-            groups += [{"params": list(self.by_name[name].module.parameters())} for name in sharers]
+            groups = [{"params": self.by_name[owner].trained_parameters()}]
+            groups += [{"params": self.by_name[name].trained_parameters()} for name in sharers]
             self.optimizers[owner] = make_optimizer(groups if sharers else groups[0]["params"], settings[owner], device,
                                                     impl, capturable=capturable)  # fmt: skip
             self.implementations[owner] = optimizer_kwargs(device, settings[owner]["kind"], impl, capturable=capturable)
@@ -203,6 +208,10 @@ class NetworkSet:
             wanted = name not in frozen
             if self._trainable[name] != wanted:
                 network.module.requires_grad_(wanted)
+                if wanted and network.fixed:
+                    parameters = dict(network.module.named_parameters())
+                    for fixed in network.fixed:
+                        parameters[fixed].requires_grad_(False)
                 self._trainable[name] = wanted
 
     def callable(self, name: str) -> nn.Module:

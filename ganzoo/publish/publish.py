@@ -223,6 +223,7 @@ def _model_config(name: str, config: dict[str, Any], run_info: dict[str, Any], s
         },
         "evaluation": evaluation["metrics"] if evaluation else [],
         "ganzoo_version": ganzoo.__version__,
+        **({"init": config["init"]} if config.get("init") else {}),  # fine-tuned from (ganzoo train --init)
     }
 
 

@@ -37,6 +37,8 @@ def reproduce_command(config: Mapping[str, Any], registry: Any, steps: int) -> s
     for kind, name in swapped.items():
         words += [f"--{kind}", name]
     words += ["--steps", str(steps), "--seed", str(config["train"]["seed"])]
+    if config.get("init"):  # fine-tuned: the same start is part of the same training
+        words += ["--init", str(config["init"]["from"])]
     for section in _SECTIONS:
         for key, value in sorted(config[section]["params"].items()):
             if start[section]["params"].get(key, _Missing) != value:

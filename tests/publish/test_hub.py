@@ -92,6 +92,17 @@ def test_load_from_the_hub_cache_offline_pinned_to_a_revision(cache, models):
     assert model.path.name == COMMIT_B and model.path.parent.name == "snapshots"
 
 
+def test_fine_tuning_starts_from_a_hub_model_in_the_cache_offline(cache, models, tmp_path):
+    from ganzoo.artifacts import checkpoint as ckpt
+
+    still = {**RING_TINY, "train.lr_g": 1e-12, "train.lr_d": 1e-12}  # one step leaves the weights where they start
+    ganzoo.train("ring-8", steps=1, out=tmp_path / "tuned", overrides=still, quiet=True, init=f"hf://{REPO}@v1")
+    started = ckpt.load_checkpoint(tmp_path / "tuned" / "checkpoint.pt")["generator"]
+    published = ganzoo.load(models[1]).generator.state_dict()
+    assert started.keys() == published.keys()
+    assert all(torch.allclose(started[k].float(), published[k].float(), atol=1e-6) for k in started)
+
+
 def test_only_model_files_are_fetched_and_only_safetensors_and_json_are_read(cache, monkeypatch):
     seen = {}
     real = huggingface_hub.snapshot_download

@@ -246,7 +246,7 @@ def test_a_component_from_a_missing_plugin_names_the_distribution_to_install(run
 
     def foreign(tensors, metadata):
         config = json.loads(metadata["config"])
-        config["generator"].update(name="resnet-g", provider=provider)
+        config["generator"].update(name="borrowed-resnet-g", provider=provider)
         metadata["config"] = json.dumps(config)
 
     _tamper(folder, foreign)

