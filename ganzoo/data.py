@@ -108,6 +108,27 @@ class StreamingData:
 
 DataSource = Union[InMemoryData, StreamingData]
 
+#: The files read as images (a folder dataset, ``ganzoo sample --input``).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+
+
+def first_samples(data: DataSource, count: int, device: Union[str, torch.device] = "cpu") -> dict[str, Tensor]:
+    """The first ``count`` samples by field (``"image"``, ``"label"`` when labelled, extra fields), on ``device``.
+
+    What the engine's dry run pushes through the networks and an
+    image-to-image run's grids translate: the same samples every time.
+    """
+    if isinstance(data, InMemoryData):
+        indices = torch.arange(min(count, len(data)), device=data.x.device)
+        return {name: value.to(device) for name, value in data.batch_fields(indices).items()}
+    samples = [data.dataset[i] for i in range(min(count, len(data)))]
+    if isinstance(samples[0], dict):
+        return {name: torch.stack([torch.as_tensor(s[name]) for s in samples]).to(device) for name in samples[0]}
+    batch = {"image": torch.stack([s[0] for s in samples]).to(device)}
+    if data.info.num_classes:
+        batch["label"] = torch.tensor([int(s[1]) for s in samples], device=device)
+    return batch
+
 
 def default_data_root() -> Path:
     """The per-user cache directory used when neither option nor variable is set."""

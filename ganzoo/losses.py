@@ -9,7 +9,7 @@ only override :meth:`GANLoss.d_objective` and :meth:`GANLoss.g_objective`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Optional
+from typing import Any, Callable, Mapping, Optional
 
 import torch
 from torch import Tensor, nn
@@ -89,19 +89,29 @@ def batch_independent(D: nn.Module) -> bool:
     return True
 
 
-def scores_on_both(D: nn.Module, real: Tensor, fake: Tensor, labels: Optional[Tensor]) -> tuple[Tensor, Tensor]:
-    """D's float scores on the real and the fake batch.
+def outputs_on_both(D: nn.Module, real: Tensor, fake: Tensor, labels: Optional[Tensor]) -> tuple[Any, Any]:
+    """D's outputs on a real and a fake batch: one pass over both when D scores samples independently.
 
-    One pass over both batches stacked when D scores samples independently:
-    the same function as two passes, in half the calls, with larger matrix
-    products and no summing of two sets of weight gradients (on 2 CPU cores,
-    vanilla-mnist trains about 15 % faster).
+    One pass over both batches stacked is the same function as two passes, in
+    half the calls, with larger matrix products and no summing of two sets of
+    weight gradients (on 2 CPU cores, vanilla-mnist trains about 15 % faster).
+    The outputs are split back into the real and the fake half whether D
+    returns a tensor or a dict of heads.
     """
     if real.shape[1:] != fake.shape[1:] or real.dtype != fake.dtype or not batch_independent(D):
-        return D(real, labels).float(), D(fake, labels).float()
+        return D(real, labels), D(fake, labels)
     both_labels = torch.cat([labels, labels]) if labels is not None else None
-    scores = D(torch.cat([real, fake]), both_labels).float()
-    return scores[: len(real)], scores[len(real):]
+    out = D(torch.cat([real, fake]), both_labels)
+    n = len(real)
+    if isinstance(out, Mapping):
+        return {k: v[:n] for k, v in out.items()}, {k: v[n:] for k, v in out.items()}
+    return out[:n], out[n:]
+
+
+def scores_on_both(D: nn.Module, real: Tensor, fake: Tensor, labels: Optional[Tensor]) -> tuple[Tensor, Tensor]:
+    """D's float scores on the real and the fake batch (see :func:`outputs_on_both`)."""
+    real_scores, fake_scores = outputs_on_both(D, real, fake, labels)
+    return real_scores.float(), fake_scores.float()
 
 
 class GANLoss:

@@ -36,6 +36,7 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.losses import GANLoss, InputGrad, r1_penalty
+from ganzoo.losses import outputs_on_both as both  # one pass of D over real and fake where it can
 from ganzoo.specs import NETWORK_NAME_PATTERN
 
 
@@ -239,24 +240,6 @@ class ScoresOnly(nn.Module):
 
     def forward(self, x: Tensor, labels: Optional[Tensor] = None) -> Tensor:
         return scores_of(self.discriminator(x, labels))
-
-
-def both(D: nn.Module, real: Tensor, fake: Tensor, labels: Optional[Tensor]) -> tuple[Any, Any]:
-    """D's outputs on a real and a fake batch, in one pass when D scores samples independently.
-
-    Outputs are split back into the real and the fake half whether D
-    returns a tensor or a dict of heads (see :func:`ganzoo.losses.scores_on_both`).
-    """
-    from ganzoo.losses import batch_independent
-
-    if real.shape[1:] != fake.shape[1:] or real.dtype != fake.dtype or not batch_independent(D):
-        return D(real, labels), D(fake, labels)
-    both_labels = torch.cat([labels, labels]) if labels is not None else None
-    out = D(torch.cat([real, fake]), both_labels)
-    n = len(real)
-    if isinstance(out, Mapping):
-        return {k: v[:n] for k, v in out.items()}, {k: v[n:] for k, v in out.items()}
-    return out[:n], out[n:]
 
 
 # -- the contract-1 adapter -------------------------------------------------------------

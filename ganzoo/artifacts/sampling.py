@@ -10,6 +10,7 @@ from torch import Tensor
 
 from ganzoo.artifacts.atomic import atomic_write_bytes
 from ganzoo.artifacts.finite import refuse_non_finite_samples
+from ganzoo.data import IMAGE_SUFFIXES
 from ganzoo.errors import GanzooError
 from ganzoo.inputs import slerp  # noqa: F401  (re-exported: where 1.x code imported it from)
 
@@ -237,8 +238,6 @@ def write_images(model: Any, out_dir: Path, *, n: int, seed: int, labels: Option
     return paths
 
 
-#: The files ``--input`` reads as images.
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp", ".tif", ".tiff")
 
 
 def read_images(path: Path, info: Any) -> tuple[Tensor, list[str]]:

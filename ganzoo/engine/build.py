@@ -17,6 +17,7 @@ from torch import nn
 
 from ganzoo.augment import Augment, AugmentedDiscriminator
 from ganzoo.config import AUGMENT_SECTION, INPUTS_SECTION, network_entry, network_names
+from ganzoo.data import first_samples
 from ganzoo.engine.networks import Network, NetworkSet
 from ganzoo.errors import ConfigError, GanzooError
 from ganzoo.inputs import InputSampler
@@ -205,21 +206,6 @@ def build_loggers(registry: Any, config: Mapping[str, Any]) -> dict[str, Logger]
 # -- the dry run -------------------------------------------------------------------------
 
 
-def example_batch(data: Any, count: int, device: torch.device) -> dict[str, torch.Tensor]:
-    """The first ``count`` samples by field, on ``device``."""
-    from ganzoo.data import InMemoryData
-
-    if isinstance(data, InMemoryData):
-        return {k: v.to(device) for k, v in data.batch_fields(torch.arange(count, device=data.x.device)).items()}
-    samples = [data.dataset[i] for i in range(count)]
-    if isinstance(samples[0], dict):
-        return {k: torch.stack([torch.as_tensor(s[k]) for s in samples]).to(device) for k in samples[0]}
-    batch = {"image": torch.stack([s[0] for s in samples]).to(device)}
-    if data.info.num_classes:
-        batch["label"] = torch.tensor([int(s[1]) for s in samples], device=device)
-    return batch
-
-
 def dry_run(modules: Mapping[str, tuple[str, nn.Module]], sampler: InputSampler, data: Any, device: torch.device,
             registry: Any, config: Mapping[str, Any]) -> None:  # fmt: skip
     """One forward pass of two samples through G and every discriminator, to catch mismatches in words.
@@ -235,7 +221,7 @@ def dry_run(modules: Mapping[str, tuple[str, nn.Module]], sampler: InputSampler,
         module.eval()
     try:
         with torch.no_grad():
-            batch = example_batch(data, min(2, len(data)), device)
+            batch = first_samples(data, min(2, len(data)), device)
             n = len(batch["image"])
             try:
                 inputs = sampler.sample(n, batch=batch, generator=torch.Generator(device=device).manual_seed(0),

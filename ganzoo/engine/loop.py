@@ -25,7 +25,7 @@ import torch
 from torch import Tensor, nn
 
 from ganzoo.augment import Augment
-from ganzoo.data import InMemoryData, StreamingData
+from ganzoo.data import InMemoryData, StreamingData, first_samples
 from ganzoo.artifacts import atomic
 from ganzoo.artifacts import checkpoint as ckpt
 from ganzoo.engine import health
@@ -326,7 +326,7 @@ def training_loop(
     # Fixed inputs for sample grids, from their own generator so they never perturb training.
     grid_size = train["grid_size"] * (10 if info.modality == "points" else 1)
     fixed_inputs = sampler.fixed(grid_size, generator=torch.Generator().manual_seed(train["seed"] + 2), device=device,
-                                 examples=_examples(data, grid_size) if sampler.needs_examples else None)  # fmt: skip
+                                 examples=first_samples(data, grid_size, device) if sampler.needs_examples else None)  # fmt: skip
     reference = _reference_points(data, grid_size) if info.modality == "points" else None
 
     def save_checkpoint(name: str = ckpt.CHECKPOINT_NAME) -> float:
@@ -569,16 +569,6 @@ def _phase_stats(records: dict[str, PhaseRecord], objective: Objective) -> dict[
         for which, scores in record.scores.items():
             stats[f"{prefix}_{which}"] = _mean_score(scores, objective)
     return stats
-
-
-def _examples(data: InMemoryData | StreamingData, count: int) -> dict[str, Tensor]:
-    """The first ``count`` samples by field: what an image-to-image grid translates, the same at every grid."""
-    if isinstance(data, InMemoryData):
-        return data.batch_fields(torch.arange(min(count, len(data)), device=data.x.device))
-    samples = [data.dataset[i] for i in range(min(count, len(data)))]
-    if isinstance(samples[0], dict):
-        return {key: torch.stack([torch.as_tensor(s[key]) for s in samples]) for key in samples[0]}
-    return {"image": torch.stack([s[0] for s in samples])}
 
 
 def _mean_score(scores: Optional[Tensor], objective: Objective) -> Optional[float]:

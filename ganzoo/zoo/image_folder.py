@@ -8,11 +8,10 @@ from typing import Optional
 import torch
 from torch.utils.data import Dataset
 
-from ganzoo.data import StreamingData
+from ganzoo.data import IMAGE_SUFFIXES, StreamingData
 from ganzoo.errors import DataNotFoundError
 from ganzoo.specs import DataInfo
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 
 
 class ImageFiles(Dataset):
