@@ -14,6 +14,7 @@ from click.testing import CliRunner
 
 import ganzoo
 from ganzoo.cli import cli
+from ganzoo.objectives import image_of
 from ganzoo.publish.card import split_front_matter
 from ganzoo.artifacts.models import load_model
 from ganzoo.artifacts.store import source_model_dir
@@ -39,10 +40,10 @@ def test_a_shipped_model_loads_samples_and_has_a_complete_card(name, tmp_path):
     assert (folder / "model.safetensors").stat().st_size <= MAX_BYTES
     model = load_model(name)  # by name, through the model search path
     assert model.path.resolve() == folder.resolve() and not model.generator.training
-    z = torch.randn(4, model.generator.latent_dim, generator=torch.Generator().manual_seed(0))
     labels = torch.arange(4) % model.info.num_classes if model.conditional else None
+    inputs = model.sampler.request(4, generator=torch.Generator().manual_seed(0), labels=labels)  # its own inputs
     with torch.no_grad():
-        out = model.generator(z, labels)
+        out = image_of(model.sampler.call(model.generator, inputs))
     assert out.shape == (4, *model.info.shape) and torch.isfinite(out).all()
     result = CliRunner().invoke(cli, ["sample", name, "--n", "8", "--out", str(tmp_path / "s.png")])
     assert result.exit_code == 0, result.output
