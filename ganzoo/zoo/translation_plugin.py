@@ -105,7 +105,9 @@ def ganzoo_recipes():
         loss="pix2pix",
         dataset="edges2fashion",
         params={
-            "discriminator": {"condition_field": "source"},
+            # Half the paper's widths (32: C32-C64 in G's encoder, C32-C64-C128 in D) to train on a CPU.
+            "generator": {"base_channels": 32},
+            "discriminator": {"base_channels": 32, "condition_field": "source"},
             # Adam 2e-4, beta1 0.5 as in the paper; a generator EMA would average away the dropout's variety.
             "train": {"steps": 3000, "batch_size": 64, "lr_g": 2e-4, "lr_d": 2e-4, "betas_g": [0.5, 0.999],
                       "betas_d": [0.5, 0.999], "ema_halflife_kimg": 0.0, "grid_size": 32},
